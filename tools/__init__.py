@@ -1,0 +1,1 @@
+"""Command-line tools, the bundled Upbit simulator and benchmarks for upbit-actors."""

@@ -1,0 +1,61 @@
+"""The ``upbit-actors`` console script: one entry point, one module per subcommand.
+
+Each subcommand lives in its own module, which defines::
+
+    HELP: str                                   # one line for ``upbit-actors --help``
+    def add_arguments(parser) -> None           # fills its argparse sub-parser
+    def run(args) -> int                        # does the work, returns the exit status
+
+Modules are imported only when their subcommand runs, so ``decode`` does not pay for
+Thespian or the simulator.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+__all__ = ["SUBCOMMANDS", "main"]
+
+SUBCOMMANDS: dict[str, str] = {
+    "decode": "tools.decode_cmd",
+    "sim": "tools.sim.cli",
+    "stream": "tools.stream_cmd",
+    "status": "tools.status_cmd",
+    "demo": "tools.demo_cmd",
+    "bench": "tools.bench",
+}
+"""Subcommand name -> module implementing it (see the module docstring)."""
+
+
+def _build_parser(argv: Sequence[str]) -> tuple[argparse.ArgumentParser, dict[str, object]]:
+    parser = argparse.ArgumentParser(prog="upbit-actors", description=__doc__.splitlines()[0])
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    modules: dict[str, object] = {}
+    # Import only the module that runs; others are listed with a short help.
+    wanted = next((a for a in argv if not a.startswith("-")), None)
+    for name, module_name in SUBCOMMANDS.items():
+        if name == wanted:
+            module = importlib.import_module(module_name)
+            modules[name] = module
+            sub = subparsers.add_parser(name, help=module.HELP, description=module.HELP)
+            module.add_arguments(sub)
+        else:
+            subparsers.add_parser(name, help=f"see 'upbit-actors {name} --help'")
+    return parser, modules
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser, modules = _build_parser(argv)
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    return int(modules[args.command].run(args) or 0)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
