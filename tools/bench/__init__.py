@@ -22,11 +22,13 @@ BENCHMARKS: dict[str, str] = {
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    sub = parser.add_subparsers(dest="benchmark", metavar="NAME", required=True)
-    for name, module_name in BENCHMARKS.items():
-        module = importlib.import_module(module_name)
-        module.add_arguments(sub.add_parser(name, help=module.HELP, description=module.HELP))
+    parser.add_argument("benchmark", choices=sorted(BENCHMARKS), help="which benchmark")
+    parser.add_argument("options", nargs=argparse.REMAINDER, help="the benchmark's own options")
 
 
 def run(args: argparse.Namespace) -> int:
-    return int(importlib.import_module(BENCHMARKS[args.benchmark]).run(args) or 0)
+    # Import only the chosen benchmark, then let it parse its own options.
+    module = importlib.import_module(BENCHMARKS[args.benchmark])
+    own = argparse.ArgumentParser(prog=f"upbit-actors bench {args.benchmark}", description=module.HELP)
+    module.add_arguments(own)
+    return int(module.run(own.parse_args(args.options)) or 0)
