@@ -1,0 +1,57 @@
+"""Typed messages of upbit-actors: frozen attrs classes, one module per protocol.
+
+=====================  =====================================================================
+module                 protocol
+=====================  =====================================================================
+``common``             enums shared by all: data types, formats, sides, states
+``market``             public events: Ticker, Trade, Orderbook, Candle
+``private``            private events: MyOrder, MyAsset
+``server``             non-data server frames and the codec's DecodeError
+``subscription``       Subscribe / Unsubscribe / rejection / merged set / routing table
+``connection``         socket lifecycle, frame and event batches, alerts
+``auth``               keys in, tokens out (secrets hidden from repr)
+``lifecycle``          configuration, directory, supervision, shutdown
+``admin``              status requests and reports
+=====================  =====================================================================
+
+Thespian dispatches ``receiveMsg_<ClassName>`` by the bare class name, so every class name here
+is unique (a test checks it). ``MESSAGE_CLASSES`` lists every class.
+"""
+
+from __future__ import annotations
+
+from messages import admin, auth, common, connection, lifecycle, market, private, server, subscription
+from messages.admin import *  # noqa: F403
+from messages.auth import *  # noqa: F403
+from messages.common import *  # noqa: F403
+from messages.connection import *  # noqa: F403
+from messages.lifecycle import *  # noqa: F403
+from messages.market import *  # noqa: F403
+from messages.private import *  # noqa: F403
+from messages.server import *  # noqa: F403
+from messages.subscription import *  # noqa: F403
+
+_MODULES = (common, market, private, server, subscription, connection, auth, lifecycle, admin)
+
+MESSAGE_CLASSES: tuple[type, ...] = tuple(
+    obj
+    for module in _MODULES
+    for name in module.__all__
+    if isinstance(obj := getattr(module, name), type) and hasattr(obj, "__attrs_attrs__")
+)
+"""Every attrs message class, in module order."""
+
+MARKET_EVENT_CLASSES: tuple[type, ...] = (
+    market.Ticker,
+    market.Trade,
+    market.Orderbook,
+    market.Candle,
+    private.MyOrder,
+    private.MyAsset,
+)
+"""The data events the router delivers to components."""
+
+__all__ = [name for module in _MODULES for name in module.__all__] + [
+    "MARKET_EVENT_CLASSES",
+    "MESSAGE_CLASSES",
+]

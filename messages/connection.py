@@ -1,0 +1,105 @@
+"""The connection protocol: socket lifecycle, frames read, requests sent.
+
+Market data travels in batches (THESPIAN.md: ~330 msgs/s one at a time, ~57,000/s in batches of
+100): the connection sends one ``FrameBatch`` per read wake-up, the router one ``EventBatch`` per
+component per routing pass. Control messages stay one per intent.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from attrs import field, frozen
+
+from messages.common import Endpoint
+from messages.server import UpbitError
+
+__all__ = [
+    "ConnectionLost",
+    "ConnectionOpened",
+    "EventBatch",
+    "FrameBatch",
+    "HandshakeGranted",
+    "HandshakeRequest",
+    "RequestSent",
+    "StreamAlert",
+]
+
+
+@frozen(kw_only=True)
+class ConnectionOpened:
+    """Event: the WebSocket handshake succeeded."""
+
+    endpoint: Endpoint
+    epoch: int
+    """Counts connections of this endpoint since start; frames carry it."""
+    url: str
+
+
+@frozen(kw_only=True)
+class ConnectionLost:
+    """Event: the socket closed or was judged dead; a reconnect follows unless stopped."""
+
+    endpoint: Endpoint
+    epoch: int
+    reason: str
+    retry_in: float | None = None
+    """Seconds until the next attempt, None when no retry is scheduled."""
+
+
+@frozen(kw_only=True)
+class HandshakeRequest:
+    """Connection -> rate limiter: may I open a socket now? (5 handshakes/s, SPEC §5)."""
+
+    endpoint: Endpoint
+    attempt: int
+
+
+@frozen(kw_only=True)
+class HandshakeGranted:
+    """Rate limiter -> connection: go ahead with attempt ``attempt``."""
+
+    endpoint: Endpoint
+    attempt: int
+
+
+@frozen(kw_only=True)
+class RequestSent:
+    """Connection -> rate limiter and status: a request frame went on the wire."""
+
+    endpoint: Endpoint
+    epoch: int
+    generation: int
+    sent_at: float
+
+
+@frozen(kw_only=True)
+class FrameBatch:
+    """Connection -> router: every frame read in one wake-up, oldest first."""
+
+    endpoint: Endpoint
+    epoch: int
+    frames: tuple[bytes, ...] = field(converter=tuple)
+    received_at: float
+    """Local receive time (SPEC §10.7: snapshot timestamps can be old)."""
+
+
+@frozen(kw_only=True)
+class EventBatch:
+    """Router -> component: decoded events for this component, oldest first."""
+
+    events: tuple[Any, ...] = field(converter=tuple)
+    """Ticker, Trade, Orderbook, Candle, MyOrder, MyAsset instances."""
+    dropped: int = 0
+    """Events dropped for this component by the overflow policy since the previous batch."""
+
+
+@frozen(kw_only=True)
+class StreamAlert:
+    """Router/connection -> components and status: something the user must know about."""
+
+    endpoint: Endpoint
+    kind: str
+    """``upbit_error``, ``auth_failed``, ``connection_lost``, ``connection_restored``, ``no_snapshot``."""
+    detail: str = ""
+    error: UpbitError | None = None

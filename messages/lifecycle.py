@@ -1,0 +1,109 @@
+"""The lifecycle protocol: configuration, the address directory, supervision, shutdown.
+
+Configuration arrives as a message (STYLE.md §6): a restarted actor rebuilds its state from
+``Configure`` and from whoever keeps the durable copy. A restarted actor has a new address
+(THESPIAN.md), so the supervisor sends a new ``Directory`` to everyone after every restart.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from attrs import field, frozen
+
+from messages.common import WireFormat
+
+__all__ = [
+    "ActorCrashed",
+    "Configure",
+    "Directory",
+    "DirectoryEntry",
+    "HubConfig",
+    "Shutdown",
+    "Tick",
+]
+
+
+@frozen(kw_only=True)
+class HubConfig:
+    """Everything the actor tree needs to know, except keys (those go to the JWT actor only)."""
+
+    public_url: str = "wss://api.upbit.com/websocket/v1"
+    private_url: str = "wss://api.upbit.com/websocket/v1/private"
+    format: WireFormat = WireFormat.DEFAULT
+    """Format requested on every connection; the codec reads all four."""
+    merge_window: float = 0.1
+    """Seconds of subscription changes folded into one request (the pending state)."""
+    ping_interval: float = 20.0
+    """Protocol ping period; Upbit drops a socket idle for ~60 s live (SPEC §4)."""
+    pong_timeout: float = 10.0
+    """No pong (or any frame) within this after a ping: the link is dead."""
+    connect_timeout: float = 5.0
+    """Bound on the blocking TCP connect and WebSocket handshake."""
+    backoff_initial: float = 0.5
+    backoff_max: float = 30.0
+    max_auth_failures: int = 3
+    """Private connection stops retrying after this many consecutive auth failures."""
+    buffer_limit: int = 10_000
+    """Events held per component before the overflow policy drops the oldest trades."""
+    extra: tuple[tuple[str, Any], ...] = field(converter=tuple, default=())
+    """Free-form settings for user components."""
+
+
+@frozen(kw_only=True)
+class DirectoryEntry:
+    """One role and its current address."""
+
+    role: str
+    """``registry``, ``limiter``, ``router``, ``jwt``, ``connection.public``, ``connection.private``."""
+    address: Any
+
+
+@frozen(kw_only=True)
+class Directory:
+    """Supervisor -> everyone: the current address of every role (sent again after a restart)."""
+
+    entries: tuple[DirectoryEntry, ...] = field(converter=tuple)
+    epoch: int = 0
+    """Increases with every restart; an older directory is ignored."""
+
+    def get(self, role: str) -> Any:
+        for entry in self.entries:
+            if entry.role == role:
+                return entry.address
+        return None
+
+
+@frozen(kw_only=True)
+class Configure:
+    """Supervisor -> child: your configuration and the directory; sent after every (re)start."""
+
+    role: str
+    config: HubConfig
+    directory: Directory
+    state: Any = None
+    """Durable state the supervisor kept for this role (e.g. the registry's subscriptions)."""
+
+
+@frozen(kw_only=True)
+class ActorCrashed:
+    """Event for status: a child exited and what the supervisor did about it."""
+
+    role: str
+    reason: str
+    restarted: bool
+
+
+@frozen(kw_only=True)
+class Tick:
+    """A timer payload; ``generation`` lets an actor ignore stale wake-ups (no cancel in Thespian)."""
+
+    purpose: str
+    generation: int = 0
+
+
+@frozen
+class Shutdown:
+    """Stop cleanly: close sockets, then exit."""
+
+    reason: str = ""

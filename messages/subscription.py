@@ -1,0 +1,163 @@
+"""The subscription protocol: what components ask for and the merged set that goes on the wire.
+
+Flow (STYLE.md)::
+
+    component --Subscribe/Unsubscribe--> registry --MergedSubscription--> rate limiter --> connection
+    registry --SubscriptionRejected/Subscribed--> component
+    registry --RoutingTable--> router
+
+A component asks with ``StreamSpec`` (one type, several codes, options). The registry splits it
+into ``StreamKey`` units, reference-counts them per component, and merges every component's keys
+into one ``MergedSubscription`` per endpoint: Upbit keeps ONE subscription set per connection and
+every request replaces it (SPEC §2.1), so only the whole merged set is ever sent.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from attrs import field, frozen
+
+from messages.common import DataType, Endpoint, WireFormat
+
+__all__ = [
+    "MergedSubscription",
+    "RoutingTable",
+    "Route",
+    "StreamKey",
+    "StreamOptions",
+    "StreamSpec",
+    "Subscribe",
+    "Subscribed",
+    "SubscriptionRejected",
+    "Unsubscribe",
+    "Unsubscribed",
+    "WireStream",
+]
+
+
+@frozen(kw_only=True)
+class StreamOptions:
+    """Per-type request options (SPEC §2)."""
+
+    depth: int | None = None
+    """Orderbook units 1, 5, 15 or 30 (the ``.N`` code suffix); None means Upbit's default 30."""
+    level: float | None = None
+    """Orderbook price grouping, KRW markets only; None means not sent (0)."""
+    only_snapshot: bool = False
+    """``is_only_snapshot``: one snapshot, then nothing."""
+    only_realtime: bool = False
+    """``is_only_realtime``: no snapshot."""
+
+
+@frozen(kw_only=True)
+class StreamSpec:
+    """What a component asks for: one data type for some codes."""
+
+    data_type: DataType
+    codes: tuple[str, ...] = field(converter=tuple, default=())
+    """Upper-case pair codes; empty only for myOrder (all markets) and myAsset (no codes)."""
+    options: StreamOptions = StreamOptions()
+
+
+@frozen(kw_only=True)
+class StreamKey:
+    """The unit the registry reference-counts: (type, code, options)."""
+
+    data_type: DataType
+    code: str | None
+    """None for myAsset, and for myOrder on all markets."""
+    options: StreamOptions = StreamOptions()
+
+
+@frozen(kw_only=True)
+class Subscribe:
+    """Command: add these streams for the sending component (idempotent per key)."""
+
+    specs: tuple[StreamSpec, ...] = field(converter=tuple)
+    request_id: str = ""
+    """Echoed in the reply."""
+    component: str = ""
+    """Human-readable component name, shown by the status tool."""
+    reply_to: Any = None
+    """Actor address that receives events and replies; None means the sender."""
+
+
+@frozen(kw_only=True)
+class Unsubscribe:
+    """Command: remove these streams for the component (all of them when ``specs`` is empty)."""
+
+    specs: tuple[StreamSpec, ...] = field(converter=tuple, default=())
+    request_id: str = ""
+    reply_to: Any = None
+
+
+@frozen(kw_only=True)
+class Subscribed:
+    """Event: the request was accepted; these keys are now held for the component."""
+
+    request_id: str
+    keys: tuple[StreamKey, ...] = field(converter=tuple)
+
+
+@frozen(kw_only=True)
+class Unsubscribed:
+    """Event: these keys were released for the component."""
+
+    request_id: str
+    keys: tuple[StreamKey, ...] = field(converter=tuple)
+
+
+@frozen(kw_only=True)
+class SubscriptionRejected:
+    """Reply: the request was invalid and nothing of it reached the wire."""
+
+    request_id: str
+    reason: str
+    spec: StreamSpec | None = None
+    """The offending spec, when one is to blame."""
+
+
+@frozen(kw_only=True)
+class WireStream:
+    """One type object of an Upbit request, after merging."""
+
+    data_type: DataType
+    codes: tuple[str, ...] = field(converter=tuple, default=())
+    """Codes as sent, orderbook codes with their ``.N`` suffix; empty means omitted."""
+    level: float | None = None
+    only_snapshot: bool = False
+    only_realtime: bool = False
+
+
+@frozen(kw_only=True)
+class MergedSubscription:
+    """The whole subscription set of one connection; a newer generation replaces an older one."""
+
+    endpoint: Endpoint
+    generation: int
+    """Increases with every change; stale generations are dropped."""
+    streams: tuple[WireStream, ...] = field(converter=tuple)
+    format: WireFormat = WireFormat.DEFAULT
+
+    @property
+    def empty(self) -> bool:
+        return not self.streams
+
+
+@frozen(kw_only=True)
+class Route:
+    """The keys one component receives."""
+
+    component: Any
+    """Actor address."""
+    name: str
+    keys: tuple[StreamKey, ...] = field(converter=tuple)
+
+
+@frozen(kw_only=True)
+class RoutingTable:
+    """Registry -> router: who gets which (type, code); replaces the previous table."""
+
+    generation: int
+    routes: tuple[Route, ...] = field(converter=tuple)
