@@ -15,6 +15,7 @@ from messages.common import Endpoint
 from messages.server import UpbitError
 
 __all__ = [
+    "BatchAck",
     "ConnectionLost",
     "ConnectionOpened",
     "EventBatch",
@@ -92,6 +93,19 @@ class EventBatch:
     """Ticker, Trade, Orderbook, Candle, MyOrder, MyAsset instances."""
     dropped: int = 0
     """Events dropped for this component by the overflow policy since the previous batch."""
+
+
+@frozen(kw_only=True)
+class BatchAck:
+    """Component -> router: the previous ``EventBatch`` is handled; send the next one.
+
+    One batch per component is in flight at a time, so a slow component makes its own buffer
+    grow (bounded, with a stated overflow policy) instead of Thespian's transmit queue, which
+    drops messages past ~1,050 queued transmits (THESPIAN.md).
+    """
+
+    count: int = 0
+    """Events in the batch being acknowledged (for status)."""
 
 
 @frozen(kw_only=True)

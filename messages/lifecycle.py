@@ -15,11 +15,15 @@ from messages.common import WireFormat
 
 __all__ = [
     "ActorCrashed",
+    "Checkpoint",
+    "ComponentExited",
+    "ComponentSpawned",
     "Configure",
     "Directory",
     "DirectoryEntry",
     "HubConfig",
     "Shutdown",
+    "SpawnComponent",
     "Tick",
 ]
 
@@ -107,3 +111,44 @@ class Shutdown:
     """Stop cleanly: close sockets, then exit."""
 
     reason: str = ""
+
+
+@frozen(kw_only=True)
+class Checkpoint:
+    """Child -> supervisor: the durable copy of a role's state, handed back after a restart.
+
+    The registry sends one after every change, so a restarted registry comes back with every
+    component's subscriptions and the connection replays them.
+    """
+
+    role: str
+    state: Any
+
+
+@frozen(kw_only=True)
+class SpawnComponent:
+    """Hub -> supervisor: create a component actor of ``actor_class`` (``module:Class``)."""
+
+    actor_class: str
+    name: str
+    params: tuple[tuple[str, Any], ...] = field(converter=tuple, default=())
+    """Keyword parameters handed to the component in its ``Configure``."""
+    restart: bool = False
+    """Restart the component if it crashes (it re-subscribes on start)."""
+
+
+@frozen(kw_only=True)
+class ComponentSpawned:
+    """Supervisor -> hub: the component exists (or could not be created: ``error`` set)."""
+
+    name: str
+    address: Any = None
+    error: str = ""
+
+
+@frozen(kw_only=True)
+class ComponentExited:
+    """Supervisor -> registry: a component is gone; drop all of its subscriptions."""
+
+    address: Any
+    name: str = ""
