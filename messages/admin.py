@@ -33,6 +33,8 @@ class ActorStatus:
     drops: int = 0
     details: tuple[tuple[str, Any], ...] = field(converter=tuple, default=())
     """Role-specific figures as (name, JSON-able value) pairs."""
+    request_id: str = ""
+    """Echo of the ``StatusRequest.request_id`` this answers."""
 
 
 @frozen(kw_only=True)

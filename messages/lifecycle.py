@@ -15,6 +15,7 @@ from messages.common import WireFormat
 
 __all__ = [
     "ActorCrashed",
+    "Attach",
     "Checkpoint",
     "ComponentExited",
     "ComponentSpawned",
@@ -152,3 +153,13 @@ class ComponentExited:
 
     address: Any
     name: str = ""
+
+
+@frozen(kw_only=True)
+class Attach:
+    """External endpoint -> relay component: forward everything you receive to the sender.
+
+    How plain Python code in a bot receives events without writing an actor (``Hub.stream``).
+    """
+
+    reason: str = ""
