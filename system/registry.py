@@ -1,0 +1,349 @@
+"""The registry's decisions: who holds which stream, and the one merged set per connection.
+
+Upbit keeps ONE subscription set per connection and every request replaces it (SPEC §2.1,
+§10.1). So components never talk to Upbit: they ``Subscribe`` here, the book counts each
+``StreamKey`` across components, and ``due`` hands out the whole merged set of an endpoint when
+it changed, folding the changes of a short merge window into one request (each request costs
+one of 5 messages/s, SPEC §5, §10.4).
+
+- Idempotent (STYLE principle 5): the same ``Subscribe`` twice holds the same keys; a set that
+  returns to what was last emitted emits nothing.
+- Atomic: one invalid spec rejects the whole request and changes nothing.
+- Durable: ``snapshot()`` is a plain picklable copy the supervisor keeps; ``restore`` gives it
+  back to a restarted registry, whose generations jump ahead so nothing it emits looks stale.
+
+Actor addresses are not hashable (``ActorAddress.__hash__ is None``), so components are keyed by
+``component_ref``; the address itself is kept for the routing table.
+
+Exception tree: nothing is raised for a bad request (a ``SubscriptionRejected`` is returned);
+``ValueError`` for a snapshot this code cannot read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable, Sequence
+from typing import Any
+
+from attrs import define, field
+
+from messages.common import DataType, Endpoint, WireFormat
+from messages.lifecycle import HubConfig
+from messages.subscription import (
+    MergedSubscription,
+    Route,
+    RoutingTable,
+    StreamKey,
+    StreamSpec,
+    Subscribed,
+    SubscriptionRejected,
+    Unsubscribed,
+    WireStream,
+)
+from system.requests import MAX_CODES_PER_REQUEST, stream_keys, validate_spec, wire_code
+
+__all__ = [
+    "DEFAULT_MERGE_WINDOW",
+    "RESTORE_GENERATION_STEP",
+    "SNAPSHOT_VERSION",
+    "SubscriptionBook",
+    "component_ref",
+    "merge_keys",
+]
+
+DEFAULT_MERGE_WINDOW: float = 0.1
+"""Seconds from the first change to the request (HubConfig.merge_window). A component starting
+up subscribes in bursts; 0.1 s folds a burst into one of the 4 messages/s we allow ourselves."""
+
+RESTORE_GENERATION_STEP: int = 1_000
+"""How far generations jump on ``restore``: the supervisor's copy can lag the crashed registry
+by the changes made after the last snapshot reached it (normally at most one), and a generation
+the limiter already saw would be dropped as stale."""
+
+SNAPSHOT_VERSION: int = 1
+"""Layout version of ``snapshot()``; ``restore`` refuses any other."""
+
+_TYPE_ORDER: dict[DataType, int] = {t: i for i, t in enumerate(DataType)}
+
+
+def component_ref(component: Any) -> Hashable:
+    """A hashable identity for a component address (Thespian addresses are unhashable)."""
+    return component if isinstance(component, Hashable) else str(component)
+
+
+def _group_sort_key(group: tuple[DataType, float | None, int | None, bool, bool]) -> tuple[Any, ...]:
+    data_type, level, depth, only_snapshot, only_realtime = group
+    return (_TYPE_ORDER[data_type], level is not None, level or 0.0, depth or 0, only_snapshot, only_realtime)
+
+
+def merge_keys(keys: Iterable[StreamKey]) -> tuple[WireStream, ...]:
+    """The wire streams for a set of live keys, in a deterministic order.
+
+    - One type object per (type, level, depth, flags), codes sorted; the same type may repeat
+      with different options (SPEC §2).
+    - Flags of the same (type, code, depth, level) are folded: a snapshot is sent if anyone
+      wants one, the stream if anyone wants it (the router filters per component), so a code
+      never appears twice under one type with conflicting flags.
+    - myAsset has no codes (SPEC §3.6); myOrder goes without codes when anyone asked for all
+      markets, else with the union of codes (SPEC §3.5).
+    """
+    wants: dict[tuple[DataType, str, int | None, float | None], list[bool]] = {}
+    my_asset = False
+    my_order_all = False
+    my_order_codes: set[str] = set()
+    for key in keys:
+        if key.data_type is DataType.MY_ASSET:
+            my_asset = True
+        elif key.data_type is DataType.MY_ORDER:
+            if key.code is None:
+                my_order_all = True
+            else:
+                my_order_codes.add(key.code)
+        else:
+            opts = key.options
+            want = wants.setdefault((key.data_type, wire_code(key), opts.depth, opts.level), [False, False])
+            want[0] |= not opts.only_realtime  # wants a snapshot
+            want[1] |= not opts.only_snapshot  # wants the stream
+    groups: dict[tuple[DataType, float | None, int | None, bool, bool], list[str]] = {}
+    for (data_type, code, depth, level), (snapshot, realtime) in wants.items():
+        groups.setdefault((data_type, level, depth, not realtime, not snapshot), []).append(code)
+    streams = [
+        WireStream(data_type=g[0], codes=sorted(codes), level=g[1], only_snapshot=g[3], only_realtime=g[4])
+        for g, codes in sorted(groups.items(), key=lambda item: _group_sort_key(item[0]))
+    ]
+    if my_order_all or my_order_codes:
+        codes = () if my_order_all else tuple(sorted(my_order_codes))
+        streams.append(WireStream(data_type=DataType.MY_ORDER, codes=codes))
+    if my_asset:
+        streams.append(WireStream(data_type=DataType.MY_ASSET))
+    return tuple(streams)
+
+
+@define
+class _Holder:
+    """One component and the keys it holds, in the order it asked for them."""
+
+    component: Any
+    """The address as given (replies and routes go there)."""
+    name: str
+    keys: dict[StreamKey, None] = field(factory=dict)
+    """An ordered set."""
+
+
+@define
+class SubscriptionBook:
+    """Per-component subscriptions, reference-counted keys, and the pending merged sets."""
+
+    merge_window: float = DEFAULT_MERGE_WINDOW
+    """Seconds from the first change of a window to the emission of the merged set."""
+    fmt: WireFormat = WireFormat.DEFAULT
+    """Format put on every merged set (the whole connection's format, SPEC §2)."""
+    max_codes: int = MAX_CODES_PER_REQUEST
+    """Codes allowed per spec and per merged set of one endpoint."""
+    _holders: dict[Hashable, _Holder] = field(factory=dict, init=False)
+    _refcount: dict[StreamKey, int] = field(factory=dict, init=False)
+    _generation: dict[Endpoint, int] = field(factory=lambda: {e: 0 for e in Endpoint}, init=False)
+    _emitted: dict[Endpoint, tuple[WireStream, ...]] = field(factory=dict, init=False)
+    _dirty_since: dict[Endpoint, float] = field(factory=dict, init=False)
+    _forced: set[Endpoint] = field(factory=set, init=False)
+    _routing_generation: int = field(default=0, init=False)
+
+    @classmethod
+    def from_config(cls, config: HubConfig) -> SubscriptionBook:
+        return cls(merge_window=config.merge_window, fmt=config.format)
+
+    # -- commands -------------------------------------------------------------------------
+
+    def subscribe(
+        self, component: Any, name: str, specs: Sequence[StreamSpec], now: float, request_id: str = ""
+    ) -> Subscribed | SubscriptionRejected:
+        """Hold every key of ``specs`` for ``component``, or reject the whole request."""
+        if not specs:
+            return SubscriptionRejected(request_id=request_id, reason="no streams requested")
+        wanted: dict[StreamKey, None] = {}
+        for spec in specs:
+            if reason := validate_spec(spec, max_codes=self.max_codes):
+                return SubscriptionRejected(request_id=request_id, reason=reason, spec=spec)
+            wanted.update(dict.fromkeys(stream_keys(spec)))
+        ref = component_ref(component)
+        holder = self._holders.get(ref)
+        new_keys = [k for k in wanted if holder is None or k not in holder.keys]
+        touched = {k.data_type.endpoint for k in new_keys if k not in self._refcount}
+        for endpoint in touched:
+            future = set(self._refcount) | {k for k in new_keys if k.data_type.endpoint is endpoint}
+            streams = merge_keys(k for k in future if k.data_type.endpoint is endpoint)
+            count = sum(len(s.codes) for s in streams)
+            if count > self.max_codes:
+                reason = f"the {endpoint.value} set would hold {count} codes, over the limit of {self.max_codes}"
+                return SubscriptionRejected(request_id=request_id, reason=reason)
+        if holder is None:
+            holder = self._holders[ref] = _Holder(component=component, name=name)
+            self._routing_generation += 1
+        elif holder.name != name or holder.component != component:
+            holder.name, holder.component = name, component
+            self._routing_generation += 1
+        for key in new_keys:
+            holder.keys[key] = None
+            self._refcount[key] = self._refcount.get(key, 0) + 1
+        if new_keys:
+            self._routing_generation += 1
+        for endpoint in touched:
+            self.changed(endpoint, now)
+        return Subscribed(request_id=request_id, keys=tuple(wanted))
+
+    def unsubscribe(
+        self, component: Any, specs: Sequence[StreamSpec], now: float, request_id: str = ""
+    ) -> Unsubscribed:
+        """Release the keys of ``specs`` (all the component's keys when empty); unknown keys
+        are ignored, so a repeated ``Unsubscribe`` changes nothing."""
+        holder = self._holders.get(component_ref(component))
+        if holder is None:
+            return Unsubscribed(request_id=request_id, keys=())
+        if specs:
+            asked = [key for spec in specs for key in stream_keys(spec)]
+            keys = tuple(dict.fromkeys(k for k in asked if k in holder.keys))
+        else:
+            keys = tuple(holder.keys)
+        self._release(holder, keys, now)
+        if not holder.keys:
+            del self._holders[component_ref(component)]
+            self._routing_generation += 1
+        return Unsubscribed(request_id=request_id, keys=keys)
+
+    def remove_component(self, component: Any, now: float) -> tuple[StreamKey, ...]:
+        """The component exited or died: release everything it held."""
+        return self.unsubscribe(component, (), now).keys
+
+    def _release(self, holder: _Holder, keys: Iterable[StreamKey], now: float) -> None:
+        released = False
+        for key in keys:
+            del holder.keys[key]
+            released = True
+            left = self._refcount[key] - 1
+            if left:
+                self._refcount[key] = left
+            else:
+                del self._refcount[key]
+                self.changed(key.data_type.endpoint, now)
+        if released:
+            self._routing_generation += 1
+
+    # -- merged sets and the merge window -------------------------------------------------
+
+    def merged(self, endpoint: Endpoint) -> tuple[WireStream, ...]:
+        """The wire streams every live key of ``endpoint`` needs, deterministic order."""
+        return merge_keys(k for k in self._refcount if k.data_type.endpoint is endpoint)
+
+    def changed(self, endpoint: Endpoint, now: float) -> None:
+        """Mark ``endpoint`` dirty; the window runs from the first change since the last emission."""
+        self._dirty_since.setdefault(endpoint, now)
+
+    def resend_all(self, now: float) -> None:
+        """Emit every endpoint's set again at the next window, even unchanged (e.g. the limiter
+        was restarted and lost it). An empty set that was never emitted stays silent."""
+        for endpoint in Endpoint:
+            if self._emitted.get(endpoint) or self.merged(endpoint):
+                self._forced.add(endpoint)
+                self.changed(endpoint, now)
+
+    def due(self, now: float) -> list[MergedSubscription]:
+        """At most one merged set per endpoint whose window has elapsed and that differs from
+        the last one emitted (or was forced), each with a new, higher generation."""
+        out: list[MergedSubscription] = []
+        for endpoint in Endpoint:
+            since = self._dirty_since.get(endpoint)
+            if since is None or now < since + self.merge_window:
+                continue
+            del self._dirty_since[endpoint]
+            streams = self.merged(endpoint)
+            forced = endpoint in self._forced
+            self._forced.discard(endpoint)
+            if streams == self._emitted.get(endpoint, ()) and not forced:
+                continue
+            self._generation[endpoint] += 1
+            self._emitted[endpoint] = streams
+            out.append(self.current(endpoint))
+        return out
+
+    def current(self, endpoint: Endpoint) -> MergedSubscription:
+        """The last emitted set of ``endpoint`` with its generation (empty before any)."""
+        return MergedSubscription(
+            endpoint=endpoint,
+            generation=self._generation[endpoint],
+            streams=self._emitted.get(endpoint, ()),
+            format=self.fmt,
+        )
+
+    def next_deadline(self) -> float | None:
+        """When ``due`` has something to decide next; None when nothing is pending."""
+        if not self._dirty_since:
+            return None
+        return min(self._dirty_since.values()) + self.merge_window
+
+    # -- routes, status, durability -------------------------------------------------------
+
+    @property
+    def routing_generation(self) -> int:
+        """Increases whenever a route changes; send the table when it differs from the last sent."""
+        return self._routing_generation
+
+    def keys_of(self, component: Any) -> tuple[StreamKey, ...]:
+        holder = self._holders.get(component_ref(component))
+        return tuple(holder.keys) if holder else ()
+
+    def routing_table(self) -> RoutingTable:
+        """A Route per component holding anything, in first-subscription order."""
+        routes = [Route(component=h.component, name=h.name, keys=tuple(h.keys)) for h in self._holders.values()]
+        return RoutingTable(generation=self._routing_generation, routes=routes)
+
+    def status(self) -> dict[str, Any]:
+        """JSON-able figures for the status tool."""
+        merged = {}
+        for endpoint in Endpoint:
+            emitted = self._emitted.get(endpoint, ())
+            merged[endpoint.value] = {
+                "generation": self._generation[endpoint],
+                "streams": len(emitted),
+                "codes": sum(len(s.codes) for s in emitted),
+                "pending": endpoint in self._dirty_since,
+            }
+        return {
+            "components": [
+                {"name": h.name, "address": str(h.component), "keys": len(h.keys)} for h in self._holders.values()
+            ],
+            "keys": len(self._refcount),
+            "merged": merged,
+            "routing_generation": self._routing_generation,
+        }
+
+    def snapshot(self) -> dict[str, Any]:
+        """A plain, picklable copy of everything durable, for the supervisor to keep."""
+        return {
+            "version": SNAPSHOT_VERSION,
+            "holders": tuple((h.component, h.name, tuple(h.keys)) for h in self._holders.values()),
+            "generations": {e.value: g for e, g in self._generation.items()},
+            "emitted": {e.value: s for e, s in self._emitted.items()},
+            "routing_generation": self._routing_generation,
+        }
+
+    def restore(self, state: dict[str, Any], now: float) -> None:
+        """Replace this book's state with ``state`` from ``snapshot()``.
+
+        Generations jump by ``RESTORE_GENERATION_STEP`` and every non-empty set is emitted
+        again at the next window: the copy may lag what the crashed registry had sent.
+        """
+        version = state.get("version") if isinstance(state, dict) else None
+        if version != SNAPSHOT_VERSION:
+            raise ValueError(f"registry snapshot version {version!r} is not {SNAPSHOT_VERSION}")
+        self._holders.clear()
+        self._refcount.clear()
+        self._dirty_since.clear()
+        self._forced.clear()
+        for component, name, keys in state["holders"]:
+            holder = self._holders[component_ref(component)] = _Holder(component=component, name=name)
+            for key in keys:
+                holder.keys[key] = None
+                self._refcount[key] = self._refcount.get(key, 0) + 1
+        self._generation = {e: int(state["generations"].get(e.value, 0)) + RESTORE_GENERATION_STEP for e in Endpoint}
+        self._emitted = {Endpoint(e): tuple(s) for e, s in state["emitted"].items()}
+        self._routing_generation = int(state["routing_generation"]) + RESTORE_GENERATION_STEP
+        self.resend_all(now)

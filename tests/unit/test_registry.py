@@ -1,0 +1,368 @@
+"""system.registry: reference-counted subscriptions and the merged set per connection (SPEC §2.1)."""
+
+from __future__ import annotations
+
+import pickle
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from thespian.actors import ActorAddress
+
+from messages.common import DataType, Endpoint, WireFormat
+from messages.lifecycle import HubConfig
+from messages.subscription import (
+    MergedSubscription,
+    StreamKey,
+    StreamOptions,
+    StreamSpec,
+    Subscribed,
+    SubscriptionRejected,
+    WireStream,
+)
+from system.registry import RESTORE_GENERATION_STEP, SubscriptionBook, component_ref, merge_keys
+from system.requests import stream_keys, validate_merged
+
+T = DataType
+PUB = Endpoint.PUBLIC
+PRIV = Endpoint.PRIVATE
+
+
+def spec(data_type: DataType, *codes: str, **options: object) -> StreamSpec:
+    return StreamSpec(data_type=data_type, codes=codes, options=StreamOptions(**options))
+
+
+def ws(data_type: DataType, *codes: str, **kw: object) -> WireStream:
+    return WireStream(data_type=data_type, codes=codes, **kw)
+
+
+# -- subscribe / unsubscribe -----------------------------------------------------------------
+
+
+def test_subscribe_replies_with_canonical_keys_and_merges_after_the_window() -> None:
+    book = SubscriptionBook()
+    reply = book.subscribe("a", "alpha", [spec(T.TICKER, "KRW-ETH", "KRW-BTC")], now=10.0, request_id="r1")
+    assert isinstance(reply, Subscribed) and reply.request_id == "r1"
+    assert [k.code for k in reply.keys] == ["KRW-ETH", "KRW-BTC"]
+    assert book.next_deadline() == pytest.approx(10.1)
+    assert book.due(10.05) == []  # window still open
+    (m,) = book.due(10.1)
+    assert m == MergedSubscription(endpoint=PUB, generation=1, streams=(ws(T.TICKER, "KRW-BTC", "KRW-ETH"),))
+    assert book.next_deadline() is None
+    assert book.due(99.0) == []
+
+
+def test_invalid_spec_rejects_the_whole_request_and_changes_nothing() -> None:
+    book = SubscriptionBook()
+    bad = spec(T.MY_ASSET, "KRW-BTC")  # WRONG_FORMAT would close the socket (SPEC §3.6)
+    reply = book.subscribe("a", "alpha", [spec(T.TICKER, "KRW-BTC"), bad], now=0.0, request_id="r")
+    assert isinstance(reply, SubscriptionRejected) and reply.spec == bad and "myAsset" in reply.reason
+    assert book.keys_of("a") == () and book.merged(PUB) == () and book.next_deadline() is None
+    assert book.routing_table().routes == ()
+    assert isinstance(book.subscribe("a", "alpha", [], now=0.0), SubscriptionRejected)
+
+
+def test_lower_case_code_is_rejected() -> None:
+    # SPEC §2.2: lower-case codes get no data and no error from Upbit.
+    reply = SubscriptionBook().subscribe("a", "alpha", [spec(T.TICKER, "krw-btc")], now=0.0)
+    assert isinstance(reply, SubscriptionRejected)
+
+
+def test_merged_code_limit_rejects_atomically() -> None:
+    book = SubscriptionBook(max_codes=3)
+    assert isinstance(book.subscribe("a", "a", [spec(T.TICKER, "KRW-A", "KRW-B")], 0.0), Subscribed)
+    reply = book.subscribe("b", "b", [spec(T.TRADE, "KRW-A", "KRW-B")], 0.0)
+    assert isinstance(reply, SubscriptionRejected) and "over the limit" in reply.reason
+    assert book.keys_of("b") == ()
+    # Keys already on the wire cost nothing more.
+    assert isinstance(book.subscribe("b", "b", [spec(T.TICKER, "KRW-A")], 0.0), Subscribed)
+
+
+def test_same_subscribe_twice_changes_nothing() -> None:
+    # STYLE principle 5: idempotent receipt.
+    book = SubscriptionBook()
+    book.subscribe("a", "alpha", [spec(T.TICKER, "KRW-BTC")], 0.0)
+    book.due(1.0)
+    gen, snap = book.routing_generation, book.snapshot()
+    again = book.subscribe("a", "alpha", [spec(T.TICKER, "KRW-BTC")], 2.0)
+    assert isinstance(again, Subscribed)
+    assert book.routing_generation == gen and book.snapshot() == snap
+    assert book.next_deadline() is None and book.due(5.0) == []
+
+
+def test_reference_counting_across_components() -> None:
+    book = SubscriptionBook()
+    book.subscribe("a", "alpha", [spec(T.TICKER, "KRW-BTC")], 0.0)
+    book.subscribe("b", "beta", [spec(T.TICKER, "KRW-BTC", "KRW-ETH")], 0.0)
+    (m1,) = book.due(1.0)
+    assert m1.streams == (ws(T.TICKER, "KRW-BTC", "KRW-ETH"),)
+    book.unsubscribe("b", [spec(T.TICKER, "KRW-BTC")], 2.0)
+    assert book.due(3.0) == []  # KRW-BTC still held by a: no request
+    released = book.unsubscribe("b", [], 4.0, request_id="u").keys
+    assert released == (StreamKey(data_type=T.TICKER, code="KRW-ETH"),)
+    (m2,) = book.due(5.0)
+    assert m2.generation == 2 and m2.streams == (ws(T.TICKER, "KRW-BTC"),)
+    assert book.unsubscribe("b", [], 6.0).keys == ()  # unknown component: nothing, no error
+    assert book.remove_component("a", 7.0) == (StreamKey(data_type=T.TICKER, code="KRW-BTC"),)
+    (m3,) = book.due(8.0)
+    assert m3.empty and m3.generation == 3
+    assert book.routing_table().routes == ()
+
+
+def test_window_runs_from_the_first_change_and_folds_changes() -> None:
+    book = SubscriptionBook(merge_window=0.5)
+    book.subscribe("a", "a", [spec(T.TICKER, "KRW-A")], 1.0)
+    book.subscribe("a", "a", [spec(T.TICKER, "KRW-B")], 1.4)
+    assert book.next_deadline() == pytest.approx(1.5)
+    (m,) = book.due(1.5)
+    assert m.streams == (ws(T.TICKER, "KRW-A", "KRW-B"),) and m.generation == 1
+
+
+def test_returning_to_the_emitted_set_emits_nothing() -> None:
+    book = SubscriptionBook()
+    book.subscribe("a", "a", [spec(T.TICKER, "KRW-A")], 0.0)
+    book.due(1.0)
+    book.subscribe("a", "a", [spec(T.TICKER, "KRW-B")], 2.0)
+    book.unsubscribe("a", [spec(T.TICKER, "KRW-B")], 2.05)
+    assert book.due(3.0) == [] and book.current(PUB).generation == 1
+
+
+def test_one_merged_set_per_endpoint_with_independent_generations() -> None:
+    book = SubscriptionBook(fmt=WireFormat.SIMPLE)
+    book.subscribe("a", "a", [spec(T.MY_ASSET), spec(T.TICKER, "KRW-BTC")], 0.0)
+    out = book.due(1.0)
+    assert [(m.endpoint, m.generation, m.format) for m in out] == [
+        (PUB, 1, WireFormat.SIMPLE),
+        (PRIV, 1, WireFormat.SIMPLE),
+    ]
+    book.subscribe("a", "a", [spec(T.MY_ORDER)], 2.0)
+    (m,) = book.due(3.0)
+    assert m.endpoint is PRIV and m.generation == 2
+
+
+def test_from_config() -> None:
+    book = SubscriptionBook.from_config(HubConfig(merge_window=0.25, format=WireFormat.SIMPLE))
+    assert book.merge_window == 0.25 and book.fmt is WireFormat.SIMPLE
+
+
+def test_resend_all_reemits_unchanged_sets() -> None:
+    book = SubscriptionBook()
+    book.resend_all(0.0)
+    assert book.due(1.0) == []  # nothing ever emitted, nothing held
+    book.subscribe("a", "a", [spec(T.TICKER, "KRW-A")], 0.0)
+    (m1,) = book.due(1.0)
+    book.resend_all(2.0)
+    (m2,) = book.due(2.1)
+    assert m2.streams == m1.streams and m2.generation == m1.generation + 1
+
+
+# -- merge rules -----------------------------------------------------------------------------
+
+
+def test_merge_groups_by_type_and_options_deterministically() -> None:
+    # SPEC §2: a type may repeat with different levels; depth rides as a code suffix.
+    book = SubscriptionBook()
+    book.subscribe("a", "a", [spec(T.ORDERBOOK, "KRW-ETH", level=5000), spec(T.TRADE, "KRW-B", "KRW-A")], 0.0)
+    book.subscribe("b", "b", [spec(T.ORDERBOOK, "KRW-BTC", level=10000), spec(T.ORDERBOOK, "KRW-XRP", depth=5)], 0)
+    book.subscribe("c", "c", [spec(T.ORDERBOOK, "KRW-BTC", depth=30), spec(T.TICKER, "KRW-Z")], 0.0)
+    assert book.merged(PUB) == (
+        ws(T.TICKER, "KRW-Z"),
+        ws(T.TRADE, "KRW-A", "KRW-B"),
+        ws(T.ORDERBOOK, "KRW-BTC"),
+        ws(T.ORDERBOOK, "KRW-XRP.5"),
+        ws(T.ORDERBOOK, "KRW-ETH", level=5000.0),
+        ws(T.ORDERBOOK, "KRW-BTC", level=10000.0),
+    )
+
+
+def test_flags_of_one_code_are_folded() -> None:
+    book = SubscriptionBook()
+    book.subscribe("a", "a", [spec(T.TICKER, "KRW-A", "KRW-B", only_snapshot=True)], 0.0)
+    book.subscribe("b", "b", [spec(T.TICKER, "KRW-B", only_realtime=True), spec(T.TICKER, "KRW-C")], 0.0)
+    book.subscribe("c", "c", [spec(T.TICKER, "KRW-D", only_realtime=True)], 0.0)
+    # KRW-B: a wants the snapshot, b the stream -> plain; no code twice under one type.
+    assert book.merged(PUB) == (
+        ws(T.TICKER, "KRW-B", "KRW-C"),
+        ws(T.TICKER, "KRW-D", only_realtime=True),
+        ws(T.TICKER, "KRW-A", only_snapshot=True),
+    )
+
+
+def test_private_merge_rules() -> None:
+    # SPEC §3.5: myOrder without codes = all markets; §3.6: myAsset without codes.
+    book = SubscriptionBook()
+    book.subscribe("a", "a", [spec(T.MY_ORDER, "KRW-ETH", "KRW-BTC"), spec(T.MY_ASSET)], 0.0)
+    book.subscribe("b", "b", [spec(T.MY_ORDER, "KRW-XRP"), spec(T.MY_ASSET)], 0.0)
+    assert book.merged(PRIV) == (ws(T.MY_ORDER, "KRW-BTC", "KRW-ETH", "KRW-XRP"), ws(T.MY_ASSET))
+    book.subscribe("c", "c", [spec(T.MY_ORDER)], 0.0)
+    assert book.merged(PRIV) == (ws(T.MY_ORDER), ws(T.MY_ASSET))
+    book.remove_component("c", 0.0)
+    assert book.merged(PRIV)[0].codes == ("KRW-BTC", "KRW-ETH", "KRW-XRP")
+    assert book.merged(PUB) == ()
+
+
+# -- routes, status, durability --------------------------------------------------------------
+
+
+def test_routing_table_follows_changes() -> None:
+    book = SubscriptionBook()
+    g0 = book.routing_generation
+    book.subscribe("a", "alpha", [spec(T.TICKER, "KRW-A")], 0.0)
+    book.subscribe("b", "beta", [spec(T.MY_ASSET)], 0.0)
+    table = book.routing_table()
+    assert table.generation > g0
+    assert [(r.component, r.name, r.keys) for r in table.routes] == [
+        ("a", "alpha", (StreamKey(data_type=T.TICKER, code="KRW-A"),)),
+        ("b", "beta", (StreamKey(data_type=T.MY_ASSET, code=None),)),
+    ]
+    g1 = book.routing_generation
+    book.subscribe("a", "renamed", [spec(T.TICKER, "KRW-A")], 0.0)
+    assert book.routing_generation > g1 and book.routing_table().routes[0].name == "renamed"
+
+
+def test_unhashable_actor_addresses_are_components() -> None:
+    # Thespian's ActorAddress defines __eq__ and sets __hash__ = None.
+    a1, a1_again, a2 = ActorAddress("T|127.0.0.1:1"), ActorAddress("T|127.0.0.1:1"), ActorAddress("T|127.0.0.1:2")
+    assert component_ref(a1) == component_ref(a1_again) != component_ref(a2)
+    book = SubscriptionBook()
+    book.subscribe(a1, "one", [spec(T.TICKER, "KRW-A")], 0.0)
+    book.subscribe(a1_again, "one", [spec(T.TICKER, "KRW-B")], 0.0)
+    book.subscribe(a2, "two", [spec(T.TICKER, "KRW-A")], 0.0)
+    assert len(book.routing_table().routes) == 2
+    assert book.routing_table().routes[0].component == a1
+    book.remove_component(a1_again, 0.0)
+    assert book.merged(PUB) == (ws(T.TICKER, "KRW-A"),)
+
+
+def test_status_is_plain() -> None:
+    book = SubscriptionBook()
+    book.subscribe("a", "alpha", [spec(T.TICKER, "KRW-A", "KRW-B")], 0.0)
+    status = book.status()
+    assert status["keys"] == 2 and status["components"] == [{"name": "alpha", "address": "a", "keys": 2}]
+    assert status["merged"]["public"] == {"generation": 0, "streams": 0, "codes": 0, "pending": True}
+    book.due(1.0)
+    assert book.status()["merged"]["public"]["codes"] == 2
+
+
+def test_snapshot_restore_round_trip_through_pickle() -> None:
+    book = SubscriptionBook()
+    book.subscribe(ActorAddress("x"), "alpha", [spec(T.TICKER, "KRW-A"), spec(T.MY_ORDER)], 0.0)
+    book.subscribe("b", "beta", [spec(T.TICKER, "KRW-A", "KRW-B")], 0.0)
+    emitted = book.due(1.0)
+    state = pickle.loads(pickle.dumps(book.snapshot()))
+
+    fresh = SubscriptionBook()
+    fresh.restore(state, now=5.0)
+    assert fresh.routing_table().routes == book.routing_table().routes
+    assert fresh.routing_generation > book.routing_generation
+    assert fresh.merged(PUB) == book.merged(PUB) and fresh.merged(PRIV) == book.merged(PRIV)
+    # Re-emitted (the limiter may have lost it) with generations far past anything emitted.
+    again = fresh.due(5.1)
+    assert [m.streams for m in again] == [m.streams for m in emitted]
+    assert all(n.generation == o.generation + RESTORE_GENERATION_STEP + 1 for n, o in zip(again, emitted))
+    fresh.unsubscribe("b", [], 6.0)
+    assert fresh.keys_of("b") == () and fresh.merged(PUB) == (ws(T.TICKER, "KRW-A"),)
+
+
+def test_restore_refuses_unknown_layouts() -> None:
+    with pytest.raises(ValueError):
+        SubscriptionBook().restore({"version": 99}, 0.0)
+    with pytest.raises(ValueError):
+        SubscriptionBook().restore(None, 0.0)  # type: ignore[arg-type]
+
+
+# -- properties ------------------------------------------------------------------------------
+
+CODES = ["KRW-BTC", "KRW-ETH", "BTC-XRP", "USDT-BTC"]
+options_st = st.builds(
+    StreamOptions,
+    only_snapshot=st.booleans(),
+    only_realtime=st.just(False),
+)
+
+
+@st.composite
+def specs_st(draw: st.DrawFn) -> StreamSpec:
+    data_type = draw(st.sampled_from([T.TICKER, T.TRADE, T.ORDERBOOK, T.CANDLE_1M, T.MY_ORDER, T.MY_ASSET]))
+    if data_type is T.MY_ASSET:
+        return StreamSpec(data_type=data_type)
+    codes = draw(st.lists(st.sampled_from(CODES), unique=True, min_size=0 if data_type is T.MY_ORDER else 1))
+    if data_type is T.ORDERBOOK:
+        opts = StreamOptions(
+            depth=draw(st.sampled_from([None, 1, 5, 15, 30])),
+            level=draw(st.sampled_from([None, 0, 1000.0])),
+            only_snapshot=draw(st.booleans()),
+        )
+    elif data_type is T.MY_ORDER:
+        opts = StreamOptions()
+    else:
+        flag = draw(st.sampled_from(["", "only_snapshot", "only_realtime"]))
+        opts = StreamOptions(**({flag: True} if flag else {}))
+    return StreamSpec(data_type=data_type, codes=codes, options=opts)
+
+
+ops_st = st.lists(
+    st.tuples(
+        st.sampled_from(["sub", "unsub", "unsub_all", "remove"]),
+        st.sampled_from(["a", "b", "c"]),
+        st.lists(specs_st(), min_size=1, max_size=3),
+    ),
+    max_size=20,
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(ops_st)
+def test_merged_set_is_the_union_of_what_live_components_hold(ops) -> None:
+    book = SubscriptionBook()
+    model: dict[str, set[StreamKey]] = {}
+    now = 0.0
+    for op, comp, specs in ops:
+        now += 0.01
+        if op == "sub":
+            assert isinstance(book.subscribe(comp, comp, specs, now), Subscribed)
+            model.setdefault(comp, set()).update(k for s in specs for k in stream_keys(s))
+        elif op == "unsub":
+            book.unsubscribe(comp, specs, now)
+            model.get(comp, set()).difference_update(k for s in specs for k in stream_keys(s))
+        else:
+            (book.remove_component(comp, now) if op == "remove" else book.unsubscribe(comp, [], now))
+            model.pop(comp, None)
+        live = set().union(*model.values()) if model else set()
+        for endpoint in Endpoint:
+            streams = book.merged(endpoint)
+            assert streams == merge_keys(k for k in live if k.data_type.endpoint is endpoint)
+            if streams:
+                assert validate_merged(MergedSubscription(endpoint=endpoint, generation=1, streams=streams)) is None
+        routes = {r.component: set(r.keys) for r in book.routing_table().routes}
+        assert routes == {c: ks for c, ks in model.items() if ks}
+    # Whatever happened, after the window the last emission equals the live merged set.
+    book.due(now + 1.0)
+    for endpoint in Endpoint:
+        assert book.current(endpoint).streams == book.merged(endpoint)
+    for comp in "abc":
+        book.unsubscribe(comp, [], now + 2.0)
+    assert book.merged(PUB) == book.merged(PRIV) == () and book.routing_table().routes == ()
+    book.due(now + 3.0)
+    assert book.current(PUB).empty and book.current(PRIV).empty
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(specs_st(), min_size=1, max_size=6))
+def test_merged_wire_codes_cover_every_key(specs) -> None:
+    keys = [k for s in specs for k in stream_keys(s)]
+    streams = merge_keys(keys)
+    wire = {(s.data_type, c) for s in streams for c in s.codes}
+    for key in keys:
+        if key.data_type is T.MY_ASSET:
+            assert any(s.data_type is T.MY_ASSET for s in streams)
+        elif key.data_type is T.MY_ORDER:
+            (order,) = [s for s in streams if s.data_type is T.MY_ORDER]
+            assert not order.codes or key.code in order.codes
+        else:
+            code = key.code + (f".{key.options.depth}" if key.options.depth else "")
+            assert (key.data_type, code) in wire
+    # No code twice under one type with the same level (the flags were folded).
+    seen = [(s.data_type, s.level, c) for s in streams for c in s.codes]
+    assert len(seen) == len(set(seen))
+    assert merge_keys(reversed(keys)) == streams  # order-independent
