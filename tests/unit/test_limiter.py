@@ -1,0 +1,236 @@
+"""system.limiter: per-connection message budget and handshake permits (SPEC §2.1, §5)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from messages.common import DataType, Endpoint
+from messages.subscription import MergedSubscription, WireStream
+from system.limiter import (
+    HANDSHAKES_PER_SECOND,
+    MESSAGES_PER_MINUTE,
+    MESSAGES_PER_SECOND,
+    RateLimiter,
+    SlidingWindow,
+)
+
+PUB, PRIV = Endpoint.PUBLIC, Endpoint.PRIVATE
+
+
+def ms(gen: int, *codes: str, endpoint: Endpoint = PUB) -> MergedSubscription:
+    streams = (WireStream(data_type=DataType.TICKER, codes=codes),) if codes else ()
+    if endpoint is PRIV and codes:
+        streams = (WireStream(data_type=DataType.MY_ORDER, codes=codes),)
+    return MergedSubscription(endpoint=endpoint, generation=gen, streams=streams)
+
+
+def test_constants_keep_headroom_under_upbit_limits() -> None:
+    # SPEC §5: 5 messages/s and 100/min per connection, 5 handshakes/s.
+    assert MESSAGES_PER_SECOND < 5 and MESSAGES_PER_MINUTE < 100 and HANDSHAKES_PER_SECOND < 5
+
+
+def test_sliding_window() -> None:
+    w = SlidingWindow(2, 1.0)
+    assert w.allows(0.0)
+    w.record(0.0)
+    w.record(0.3)
+    assert not w.allows(0.99) and w.available_at() == 1.0 and w.allows(1.0)
+    w.record(1.0)
+    assert w.available_at() == 1.3 and w.used(1.1) == 2
+    w.record(0.5)  # a clock stepping back is logged at the last time, never out of order
+    assert w.available_at() == 2.0
+    with pytest.raises(ValueError):
+        SlidingWindow(0, 1.0)
+
+
+def test_nothing_is_sent_before_a_connection_opens_then_the_set_is_replayed_first() -> None:
+    lim = RateLimiter()
+    assert lim.offer(ms(1, "KRW-BTC"), 0.0)
+    assert lim.poll(0.0) == [] and lim.next_deadline() is None
+    lim.on_connection_opened(PUB, epoch=1, now=1.0)
+    assert lim.next_deadline() == 1.0
+    assert lim.poll(1.0) == [(PUB, ms(1, "KRW-BTC"))]
+    assert lim.poll(1.0) == [] and lim.next_deadline() is None
+
+
+def test_newest_generation_wins_and_stale_is_dropped() -> None:
+    lim = RateLimiter()
+    lim.on_connection_opened(PUB, 1, 0.0)
+    for gen in range(1, 6):
+        lim.offer(ms(gen, f"KRW-C{gen}"), 0.0)
+        lim.poll(0.0)
+    # 4 sent in the first second; gen 5 waits. Newer offers replace it; older are refused.
+    assert lim.status(0.0)["public"]["sent"] == 4
+    assert lim.offer(ms(7, "KRW-X"), 0.1)
+    assert not lim.offer(ms(6, "KRW-Y"), 0.2)
+    assert not lim.offer(ms(7, "KRW-X"), 0.2)  # a duplicate delivery changes nothing
+    assert lim.next_deadline() == 1.0
+    assert lim.poll(0.9) == []
+    assert lim.poll(1.0) == [(PUB, ms(7, "KRW-X"))]
+    status = lim.status(1.0)["public"]
+    assert status["stale"] == 1 and status["superseded"] == 1 and status["live_generation"] == 7
+
+
+def test_per_connection_budget_resets_on_a_new_connection() -> None:
+    lim = RateLimiter(messages_per_second=2, messages_per_minute=3)
+    lim.on_connection_opened(PUB, 1, 0.0)
+    sent = []
+    for i, t in enumerate([0.0, 0.1, 1.2, 2.5, 3.0]):
+        lim.offer(ms(i + 1, f"KRW-C{i}"), t)
+        sent += lim.poll(t)
+    assert [m.generation for _, m in sent] == [1, 2, 3]  # the minute budget (3) is spent
+    assert lim.next_deadline() == 60.0
+    lim.on_connection_opened(PUB, 1, 3.1)  # the same epoch again (a retried handler): no reset
+    assert lim.poll(3.1) == []
+    lim.on_connection_lost(PUB, 1)
+    assert lim.poll(4.0) == [] and lim.next_deadline() is None
+    lim.on_connection_opened(PUB, 2, 5.0)
+    assert lim.poll(5.0) == [(PUB, ms(5, "KRW-C4"))]  # replayed at once on the new socket
+
+
+def test_lost_notice_of_an_old_epoch_is_ignored() -> None:
+    lim = RateLimiter()
+    lim.on_connection_opened(PUB, 2, 0.0)
+    lim.on_connection_lost(PUB, 1)
+    lim.offer(ms(1, "KRW-A"), 0.0)
+    assert lim.poll(0.0) == [(PUB, ms(1, "KRW-A"))]
+
+
+def test_endpoints_have_separate_budgets() -> None:
+    lim = RateLimiter(messages_per_second=1)
+    lim.on_connection_opened(PUB, 1, 0.0)
+    lim.on_connection_opened(PRIV, 1, 0.0)
+    lim.offer(ms(1, "KRW-A"), 0.0)
+    lim.offer(ms(1, "KRW-A", endpoint=PRIV), 0.0)
+    assert [e for e, _ in lim.poll(0.0)] == [PUB, PRIV]
+
+
+def test_empty_and_identical_sets_cost_no_message() -> None:
+    lim = RateLimiter(messages_per_second=1)
+    lim.on_connection_opened(PUB, 1, 0.0)
+    lim.offer(ms(1, "KRW-A"), 0.0)
+    assert len(lim.poll(0.0)) == 1
+    # Same streams under a newer generation (e.g. a restored registry): nothing to send.
+    lim.offer(ms(2, "KRW-A"), 0.1)
+    assert lim.poll(0.1) == [] and lim.status(0.1)["public"]["live_generation"] == 2
+    # Empty set: handed over at once without a charge (the connection may close the socket).
+    lim.offer(ms(3), 0.2)
+    assert lim.poll(0.2) == [(PUB, ms(3))]
+    lim.offer(ms(4, "KRW-B"), 0.3)
+    assert lim.poll(0.3) == [] and lim.next_deadline() == 1.0
+
+
+def test_handshake_permits() -> None:
+    lim = RateLimiter()
+    granted = [lim.request_handshake(PUB if i % 2 else PRIV, 10.0 + i * 0.01) for i in range(6)]
+    assert granted == [True] * HANDSHAKES_PER_SECOND + [False] * (6 - HANDSHAKES_PER_SECOND)
+    assert lim.handshake_wait(10.5) == pytest.approx(0.5)
+    lim.wait_handshake(PUB, attempt=3)
+    lim.wait_handshake(PRIV, attempt=1)
+    lim.wait_handshake(PUB, attempt=2)  # older attempt: the newer one stays
+    assert lim.poll_handshakes(10.5) == []
+    assert lim.next_deadline() == pytest.approx(11.0)
+    assert lim.poll_handshakes(11.0) == [(PUB, 3)]
+    assert lim.poll_handshakes(11.01) == [(PRIV, 1)]
+    assert lim.next_deadline() is None and lim.handshake_wait(11.02) == 0.0
+
+
+def test_handshakes_per_minute() -> None:
+    lim = RateLimiter(handshakes_per_second=100, handshakes_per_minute=3)
+    assert [lim.request_handshake(PUB, t) for t in (0, 1, 2, 3)] == [True, True, True, False]
+    assert lim.handshake_wait(3) == 57
+
+
+# -- the property: never over Upbit's limits, and the newest set always gets out -------------
+
+op_st = st.one_of(
+    st.tuples(st.just("offer"), st.sampled_from(list(Endpoint)), st.booleans()),
+    st.tuples(st.just("open"), st.sampled_from(list(Endpoint)), st.booleans()),
+    st.tuples(st.just("lose"), st.sampled_from(list(Endpoint)), st.booleans()),
+    st.tuples(st.just("handshake"), st.sampled_from(list(Endpoint)), st.booleans()),
+)
+step_st = st.tuples(st.floats(min_value=0.0, max_value=3.0), st.lists(op_st, min_size=1, max_size=4))
+
+
+def count_max_in_window(times: list[float], period: float, closed: bool) -> int:
+    times = sorted(times)
+    best, j = 0, 0
+    for i, start in enumerate(times):
+        while j < len(times) and (times[j] <= start + period if closed else times[j] < start + period):
+            j += 1
+        best = max(best, j - i)
+    return best
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(step_st, min_size=1, max_size=40))
+def test_limits_hold_and_the_latest_set_is_always_sent(steps) -> None:
+    lim = RateLimiter()
+    now = 0.0
+    gen = {e: 0 for e in Endpoint}
+    epoch = {e: 0 for e in Endpoint}
+    open_ = {e: False for e in Endpoint}
+    sends: dict[tuple[Endpoint, int], list[float]] = defaultdict(list)
+    handshakes: list[float] = []
+    last_sent: dict[Endpoint, int] = {}
+
+    def poll(t: float) -> None:
+        for endpoint, merged in lim.poll(t):
+            assert open_[endpoint]
+            assert merged.generation > last_sent.get(endpoint, 0) or merged.empty
+            last_sent[endpoint] = merged.generation
+            if not merged.empty:
+                sends[(endpoint, epoch[endpoint])].append(t)
+        handshakes.extend(t for _ in lim.poll_handshakes(t))
+
+    for dt, ops in steps:
+        now += dt
+        for op, endpoint, flag in ops:
+            if op == "offer":
+                gen[endpoint] += 1
+                codes = ("KRW-A",) if flag else ("KRW-A", f"KRW-G{gen[endpoint]}")
+                lim.offer(ms(gen[endpoint], *codes, endpoint=endpoint), now)
+            elif op == "open":
+                epoch[endpoint] += 1
+                open_[endpoint] = True
+                last_sent.pop(endpoint, None)
+                lim.on_connection_opened(endpoint, epoch[endpoint], now)
+            elif op == "lose" and open_[endpoint]:
+                open_[endpoint] = False
+                lim.on_connection_lost(endpoint, epoch[endpoint])
+            elif op == "handshake":
+                if lim.request_handshake(endpoint, now):
+                    handshakes.append(now)
+                else:
+                    lim.wait_handshake(endpoint, epoch[endpoint])
+            poll(now)
+        deadline = lim.next_deadline()
+        assert deadline is None or deadline >= now or deadline == pytest.approx(now)
+
+    # Drain: follow next_deadline until nothing is left; it must terminate.
+    for _ in range(1000):
+        deadline = lim.next_deadline()
+        if deadline is None:
+            break
+        now = max(now, deadline)
+        poll(now)
+    else:
+        pytest.fail("limiter never went idle")
+
+    for times in sends.values():
+        assert count_max_in_window(times, 1.0, closed=True) <= 5  # Upbit's rule (SPEC §5)
+        assert count_max_in_window(times, 60.0, closed=True) <= 100
+        assert count_max_in_window(times, 1.0, closed=False) <= MESSAGES_PER_SECOND  # our headroom
+        assert count_max_in_window(times, 60.0, closed=False) <= MESSAGES_PER_MINUTE
+    assert count_max_in_window(handshakes, 1.0, closed=True) <= 5
+    assert count_max_in_window(handshakes, 1.0, closed=False) <= HANDSHAKES_PER_SECOND
+    for endpoint in Endpoint:
+        status = lim.status(now)[endpoint.value]
+        if open_[endpoint] and gen[endpoint]:
+            # The newest offered set is what the connection carries now.
+            assert status["live_generation"] == gen[endpoint]
+            assert not status["pending"]
