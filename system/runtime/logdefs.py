@@ -1,0 +1,72 @@
+"""The ``logDefs`` dict every actor system of ours is started with.
+
+THESPIAN.md (Messages and logging): multiproc bases need a real logging dict (``logDefs=False``
+crashes children), and every log record travels to the logger process, so levels are filtered at
+the source. Thespian does that for actors with the lowest ``level`` found anywhere in the dict
+(``multiprocCommon.get_min_log_level``): the dict below uses one level everywhere, so an actor at
+WARNING sends nothing below WARNING.
+
+Output goes to a file when one is given, else to stderr of the logger process (the starter's
+stderr), never to stdout.
+
+The dict also carries ``ProcessGuard``, a filter class given as an object rather than a dotted
+name. Thespian passes ``logDefs`` to the admin, the logger and every actor; with the 'spawn'
+start method these arguments are unpickled in the new process before anything else runs, which
+imports this module and with it ``system.runtime.loopback``: the loopback patch is in force
+before the child creates its listening socket (see ``loopback``).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from system.runtime import loopback
+
+__all__ = ["LOG_FORMAT", "ProcessGuard", "build_log_defs"]
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(process)d %(actorAddress)s %(name)s: %(message)s"
+"""Format of every line; ``actorAddress`` is added by Thespian's log forwarder."""
+
+
+class ProcessGuard(logging.Filter):
+    """Handler filter; its import applies the loopback patch (see the module docstring).
+
+    It also gives records logged by the logger process itself (which have no ``actorAddress``)
+    a placeholder, so the format above never fails.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.__dict__.setdefault("actorAddress", "-")
+        return True
+
+
+# Importing loopback already patched the address class; the explicit call documents the intent
+# (this module is the one a spawned child imports first) and is idempotent.
+loopback.apply_patch()
+
+
+def build_log_defs(level: int | str = logging.WARNING, log_file: str | None = None) -> dict[str, Any]:
+    """A ``logging.config.dictConfig`` dict for the logger process of a multiproc system.
+
+    ``level`` is used for the root logger and the handler alike, so actors drop lower records
+    before sending them. ``log_file`` appends to that file; None writes to stderr.
+    """
+    if isinstance(level, str):
+        level = logging.getLevelName(level.upper())
+        if not isinstance(level, int):
+            raise ValueError(f"unknown log level {level!r}")
+    handler: dict[str, Any] = (
+        {"class": "logging.FileHandler", "filename": log_file, "mode": "a", "delay": True}
+        if log_file
+        else {"class": "logging.StreamHandler", "stream": "ext://sys.stderr"}
+    )
+    handler.update(level=level, formatter="plain", filters=["process_guard"])
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {"process_guard": {"()": ProcessGuard}},
+        "formatters": {"plain": {"format": LOG_FORMAT}},
+        "handlers": {"main": handler},
+        "root": {"level": level, "handlers": ["main"]},
+    }
