@@ -1,0 +1,60 @@
+"""Starting, attaching to and stopping the Thespian actor system safely.
+
+=================  ==================================================================================
+module             what it is for
+=================  ==================================================================================
+``loopback``       patch: every listening socket binds to the advertised address (127.0.0.1)
+``logdefs``        the ``logDefs`` dict (levels filtered at the source; carries the patch to spawn)
+``ports``          look at an admin port without starting anything: free, Thespian admin, other
+``bases``          Thespian system bases that only start fresh, or only attach
+``processes``      the processes of a system (its session), waiting for them, killing exact pids
+``stdio``          keep the starter's stdout out of the system's processes
+``starter``        ``start_system`` / ``stop_system`` / ``running_system``, stale-system handling
+``attach``         ``attach`` / ``detach`` for tools
+``exit``           ``stop_on_exit``: stop the system at exit and on SIGTERM
+``harden``         in actor processes: fatal signals kill instead of spin (``HubActor`` calls it)
+``errors``         the exception tree
+=================  ==================================================================================
+
+Importing this package applies the loopback patch (``loopback`` is imported first).
+"""
+
+from __future__ import annotations
+
+from system.runtime import loopback  # first: patch before any other Thespian import here
+from system.runtime.attach import attach, detach
+from system.runtime.errors import NoSystemError, PortBusyError, RuntimeSystemError, StaleSystemError
+from system.runtime.exit import stop_on_exit
+from system.runtime.harden import harden_actor_process
+from system.runtime.logdefs import build_log_defs
+from system.runtime.ports import PortState, free_port, probe_port
+from system.runtime.starter import (
+    StopReport,
+    SystemHandle,
+    running_system,
+    start_system,
+    stop_stale_system,
+    stop_system,
+)
+
+__all__ = [
+    "NoSystemError",
+    "PortBusyError",
+    "PortState",
+    "RuntimeSystemError",
+    "StaleSystemError",
+    "StopReport",
+    "SystemHandle",
+    "attach",
+    "build_log_defs",
+    "detach",
+    "free_port",
+    "harden_actor_process",
+    "loopback",
+    "probe_port",
+    "running_system",
+    "start_system",
+    "stop_on_exit",
+    "stop_stale_system",
+    "stop_system",
+]

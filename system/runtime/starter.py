@@ -1,0 +1,221 @@
+"""Start and stop a multiprocTCPBase actor system so that nothing is exposed and nothing is left.
+
+``start_system`` (THESPIAN.md, Security / Admin attach / Failures and supervision):
+
+1. applies the loopback policy (``loopback.configure``) before any Thespian socket exists;
+2. looks at the admin port: a stale Thespian admin there (a crashed earlier run) is refused with
+   ``StaleSystemError`` unless ``stop_stale=True`` asks to shut it down first; anything else
+   listening is a ``PortBusyError``;
+3. starts a fresh admin through ``FreshAdminBase`` (never attaches), with our ``logDefs``, while
+   the starter's stdin/stdout are pointed at /dev/null so that no system process inherits them;
+4. records the system's processes: the admin calls ``setsid()``, so every process of the system
+   (admin, logger, actors, orphans) is in the admin's session (see ``processes``).
+
+``stop_system`` asks Thespian to shut down, then waits for every recorded process and every
+process still in the session to exit, and SIGTERMs/SIGKILLs the exact pids that did not (orphans of
+a SIGKILLed actor survive ``shutdown()``). The ``StopReport`` says what it had to do.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from attrs import define, field, frozen
+
+from system.runtime import loopback, processes
+from system.runtime.attach import attach
+from system.runtime.bases import FreshAdminBase, connect_host, make_system
+from system.runtime.errors import PortBusyError, StaleSystemError
+from system.runtime.logdefs import build_log_defs
+from system.runtime.ports import PortState, free_port, is_listening, probe_port
+from system.runtime.stdio import detached_stdio
+from thespian.actors import ActorSystem
+
+__all__ = ["SystemHandle", "StopReport", "running_system", "start_system", "stop_stale_system", "stop_system"]
+
+_log = logging.getLogger(__name__)
+
+EXIT_TIMEOUT = 5.0
+"""Seconds to wait for the system's processes to exit after ``shutdown()`` before signalling them.
+Thespian's own ``shutdown()`` already waits up to 10 s for the admin's confirmation."""
+
+
+@frozen
+class StopReport:
+    """What ``stop_system`` found and did."""
+
+    port: int
+    stopped_pids: tuple[int, ...]
+    """Processes of the system that exited after the shutdown request."""
+    terminated: tuple[int, ...] = ()
+    """Left after the shutdown and the wait: sent SIGTERM."""
+    killed: tuple[int, ...] = ()
+    """Survived SIGTERM too: sent SIGKILL."""
+
+    @property
+    def clean(self) -> bool:
+        """True when Thespian's shutdown alone stopped every process."""
+        return not self.terminated and not self.killed
+
+
+@define(eq=False)
+class SystemHandle:
+    """A system started by ``start_system``; pass it to ``stop_system``."""
+
+    system: ActorSystem
+    """The Thespian endpoint: ``createActor``, ``tell``, ``ask``. Do not call its ``shutdown()``."""
+    admin_port: int
+    bind_host: str
+    session_id: int | None
+    """Session of the admin and every process it starts; None if it could not be determined."""
+    records: set[processes.ProcessRecord] = field(factory=set)
+    """Every process of the system seen so far (pid with creation time)."""
+    report: StopReport | None = None
+    """Set once the system is stopped."""
+
+    @property
+    def asys(self) -> ActorSystem:
+        """Alias of ``system``."""
+        return self.system
+
+    @property
+    def pids(self) -> set[int]:
+        return {rec.pid for rec in self.records}
+
+    @property
+    def stopped(self) -> bool:
+        return self.report is not None
+
+    def track(self) -> set[int]:
+        """Record the processes now in the system's session; returns all recorded pids."""
+        if self.session_id is not None:
+            self.records |= processes.session_records(self.session_id)
+        return self.pids
+
+
+def _locate(port: int, host: str) -> tuple[int | None, set[processes.ProcessRecord]]:
+    """Session id and processes of the system whose admin listens on ``host:port``."""
+    listeners = processes.listener_pids(port, host)
+    sid = processes.session_of(listeners)
+    if sid is not None:
+        return sid, processes.session_records(sid)
+    return None, {rec for pid in listeners if (rec := processes.record(pid)) is not None}
+
+
+def _sweep(
+    port: int, sid: int | None, records: set[processes.ProcessRecord], timeout: float
+) -> StopReport:
+    """Wait for the processes of a system that was asked to shut down; signal what remains."""
+    if sid is not None:
+        records = records | processes.session_records(sid)
+    survivors = processes.wait_gone(records, timeout)
+    if sid is not None:  # anything new in the session (a child forked during shutdown)
+        survivors = processes.alive(set(survivors) | processes.session_records(sid))
+    terminated: list[processes.ProcessRecord] = []
+    killed: list[processes.ProcessRecord] = []
+    if survivors:
+        terminated, killed = processes.terminate(survivors)
+        _log.warning(
+            "actor system on port %d left %d process(es) after shutdown; SIGTERM %s, SIGKILL %s",
+            port, len(survivors), [r.pid for r in terminated], [r.pid for r in killed],
+        )
+    all_pids = {rec.pid for rec in records | set(survivors)}
+    # The session leader is the short-lived intermediate process of the admin's double fork; when
+    # we started the system it is our own (zombie) child.
+    processes.reap_own_zombies(all_pids | ({sid} if sid is not None else set()))
+    return StopReport(
+        port=port,
+        stopped_pids=tuple(sorted(all_pids - {r.pid for r in terminated})),
+        terminated=tuple(r.pid for r in terminated),
+        killed=tuple(r.pid for r in killed),
+    )
+
+
+def stop_stale_system(port: int, *, timeout: float = EXIT_TIMEOUT, probe_timeout: float = 2.0) -> StopReport:
+    """Shut down the Thespian system listening on ``port`` (attach, ``shutdown()``, sweep).
+
+    Only for a system the user explicitly asked to stop (``start_system(stop_stale=True)``):
+    it stops every actor of that system, whoever started it.
+    """
+    host = connect_host()
+    sid, records = _locate(port, host)
+    stale = attach(port, probe_timeout)
+    # The one deliberate shutdown() of an attached system: the user asked for it.
+    stale.shutdown()
+    report = _sweep(port, sid, records, timeout)
+    if is_listening(port, host):
+        raise StaleSystemError(port, min(processes.listener_pids(port, host), default=None))
+    return report
+
+
+def start_system(
+    admin_port: int | None = None,
+    *,
+    bind_host: str = loopback.DEFAULT_BIND_HOST,
+    log_level: int | str = logging.WARNING,
+    log_file: str | None = None,
+    capabilities: Mapping[str, Any] | None = None,
+    stop_stale: bool = False,
+    probe_timeout: float = 2.0,
+    detach_stdout: bool = True,
+    child_stderr: str | None = None,
+) -> SystemHandle:
+    """Start a fresh multiprocTCPBase system whose sockets all listen on ``bind_host`` only.
+
+    ``admin_port`` None picks a free port. A Thespian admin already on the port raises
+    ``StaleSystemError`` (``stop_stale=True``: shut it down first); another listener raises
+    ``PortBusyError``. ``log_level`` is filtered in every actor before records are sent;
+    ``log_file`` None logs to stderr. ``capabilities`` are passed to Thespian (e.g.
+    ``{'Process Startup Method': 'spawn'}``); ``'Admin Port'`` is set from ``admin_port``.
+    ``detach_stdout`` keeps the starter's stdin/stdout out of the system's processes;
+    ``child_stderr`` (a path) does the same for stderr. Stop with ``stop_system``.
+    """
+    loopback.configure(bind_host)
+    host = connect_host()
+    port = admin_port if admin_port is not None else free_port(host)
+    state = probe_port(port, host, probe_timeout)
+    if state is PortState.OTHER:
+        raise PortBusyError(port, host)
+    if state is PortState.THESPIAN_ADMIN:
+        if not stop_stale:
+            raise StaleSystemError(port, min(processes.listener_pids(port, host), default=None))
+        stop_stale_system(port, probe_timeout=probe_timeout)
+    caps = {**(capabilities or {}), "Admin Port": port}
+    log_defs = build_log_defs(log_level, log_file)
+    with detached_stdio(stdout=detach_stdout, stderr_path=child_stderr):
+        system = make_system(FreshAdminBase, caps, log_defs)
+    sid, records = _locate(port, host)
+    if sid is None:
+        _log.warning("could not find the session of the admin on port %d; leftovers may go unseen", port)
+    return SystemHandle(system=system, admin_port=port, bind_host=bind_host, session_id=sid, records=records)
+
+
+def stop_system(handle: SystemHandle, *, timeout: float = EXIT_TIMEOUT) -> StopReport:
+    """Shut the system down and make sure none of its processes is left (idempotent).
+
+    After Thespian's ``shutdown()``, waits up to ``timeout`` seconds for every recorded process
+    and every process still in the system's session to exit, then SIGTERMs (and if needed
+    SIGKILLs) exactly those that did not.
+    """
+    if handle.report is not None:
+        return handle.report
+    handle.track()
+    try:
+        handle.system.shutdown()
+    except Exception:  # a dead admin must not keep us from sweeping its processes
+        _log.exception("shutdown request to the admin on port %d failed", handle.admin_port)
+    handle.report = _sweep(handle.admin_port, handle.session_id, handle.records, timeout)
+    return handle.report
+
+
+@contextlib.contextmanager
+def running_system(admin_port: int | None = None, **kwargs: Any) -> Iterator[SystemHandle]:
+    """``start_system`` on entry, ``stop_system`` on exit, whatever happens in between."""
+    handle = start_system(admin_port, **kwargs)
+    try:
+        yield handle
+    finally:
+        stop_system(handle)
