@@ -1,0 +1,1 @@
+"""Tests of system.runtime and actors.base on real multiprocTCPBase systems."""
