@@ -90,6 +90,8 @@ class HubActor(ActorTypeDispatcher):
         self.unrecognized = 0
         self.stale_ticks = 0
         self.poisoned = 0
+        self.failures = 0
+        """Handler exceptions (a message that fails twice counts twice)."""
         self.drops = 0
         """Items dropped by the subclass's overflow policy; reported in ``ActorStatus.drops``."""
         self._generations: dict[str, int] = {}
@@ -108,6 +110,7 @@ class HubActor(ActorTypeDispatcher):
         try:
             super().receiveMessage(message, sender)
         except Exception:
+            self.failures += 1
             if not retry:
                 self._failed_once = not isinstance(message, ActorExitRequest)
                 raise
@@ -204,6 +207,7 @@ class HubActor(ActorTypeDispatcher):
             "unrecognized": self.unrecognized,
             "stale_ticks": self.stale_ticks,
             "poisoned": self.poisoned,
+            "failures": self.failures,
             **self.status_details(),
         }
         return ActorStatus(

@@ -11,7 +11,7 @@ module             what it is for
 ``stdio``          keep the starter's stdout out of the system's processes
 ``starter``        ``start_system`` / ``stop_system`` / ``running_system``, stale-system handling
 ``attach``         ``attach`` / ``detach`` for tools
-``exit``           ``stop_on_exit``: stop the system at exit and on SIGTERM
+``onexit``         ``stop_on_exit``: stop the system at exit and on SIGTERM
 ``harden``         in actor processes: fatal signals kill instead of spin (``HubActor`` calls it)
 ``errors``         the exception tree
 =================  ==================================================================================
@@ -24,7 +24,7 @@ from __future__ import annotations
 from system.runtime import loopback  # first: patch before any other Thespian import here
 from system.runtime.attach import attach, detach
 from system.runtime.errors import NoSystemError, PortBusyError, RuntimeSystemError, StaleSystemError
-from system.runtime.exit import stop_on_exit
+from system.runtime.onexit import stop_on_exit
 from system.runtime.harden import harden_actor_process
 from system.runtime.logdefs import build_log_defs
 from system.runtime.ports import PortState, free_port, probe_port

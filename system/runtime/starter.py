@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -28,7 +29,7 @@ from attrs import define, field, frozen
 from system.runtime import loopback, processes
 from system.runtime.attach import attach
 from system.runtime.bases import FreshAdminBase, connect_host, make_system
-from system.runtime.errors import PortBusyError, StaleSystemError
+from system.runtime.errors import PortBusyError, RuntimeSystemError, StaleSystemError
 from system.runtime.logdefs import build_log_defs
 from system.runtime.ports import PortState, free_port, is_listening, probe_port
 from system.runtime.stdio import detached_stdio
@@ -138,17 +139,34 @@ def stop_stale_system(port: int, *, timeout: float = EXIT_TIMEOUT, probe_timeout
     """Shut down the Thespian system listening on ``port`` (attach, ``shutdown()``, sweep).
 
     Only for a system the user explicitly asked to stop (``start_system(stop_stale=True)``):
-    it stops every actor of that system, whoever started it.
+    it stops every actor of that system, whoever started it. An admin that no longer answers
+    (hung, or already shutting down) is not asked; its session's processes are signalled.
     """
     host = connect_host()
     sid, records = _locate(port, host)
-    stale = attach(port, probe_timeout)
-    # The one deliberate shutdown() of an attached system: the user asked for it.
-    stale.shutdown()
+    try:
+        stale = attach(port, probe_timeout)
+    except RuntimeSystemError as exc:
+        _log.warning("stale admin on port %d cannot be asked to shut down (%s)", port, exc)
+    else:
+        # The one deliberate shutdown() of an attached system: the user asked for it.
+        stale.shutdown()
     report = _sweep(port, sid, records, timeout)
     if is_listening(port, host):
         raise StaleSystemError(port, min(processes.listener_pids(port, host), default=None))
     return report
+
+
+def _abort_start(port: int, host: str, began: float) -> None:
+    """After a failed start, stop what listens on ``port`` if every process of it is ours.
+
+    "Ours" means created after this start began: an admin Thespian started and then gave up on.
+    A system that was there before is never touched.
+    """
+    sid, records = _locate(port, host)
+    if sid is not None and records and all(rec.create_time >= began for rec in records):
+        report = _sweep(port, sid, records, timeout=0.0)
+        _log.warning("start on port %d failed; stopped its processes %s", port, report.terminated)
 
 
 def start_system(
@@ -185,8 +203,15 @@ def start_system(
         stop_stale_system(port, probe_timeout=probe_timeout)
     caps = {**(capabilities or {}), "Admin Port": port}
     log_defs = build_log_defs(log_level, log_file)
-    with detached_stdio(stdout=detach_stdout, stderr_path=child_stderr):
-        system = make_system(FreshAdminBase, caps, log_defs)
+    began = time.time() - 0.05  # creation times are rounded: a little slack
+    try:
+        with detached_stdio(stdout=detach_stdout, stderr_path=child_stderr):
+            system = make_system(FreshAdminBase, caps, log_defs)
+    except StaleSystemError:
+        raise  # someone else's admin took the port: not ours to stop
+    except BaseException:
+        _abort_start(port, host, began)
+        raise
     sid, records = _locate(port, host)
     if sid is None:
         _log.warning("could not find the session of the admin on port %d; leftovers may go unseen", port)

@@ -87,9 +87,11 @@ class Probe(HubActor):
         assert self.sock is not None and self.sock.fileno() in ready_fds
         while True:
             try:
-                self.received.append(self.sock.recv(2048).decode())
+                data, peer = self.sock.recvfrom(2048)
             except BlockingIOError:
                 return
+            self.received.append(data.decode())
+            self.sock.sendto(b"echo:" + data, peer)  # lets a test observe without messaging us
 
     def on_stop(self) -> None:
         if self.sock is not None:

@@ -60,15 +60,22 @@ def test_rescheduled_tick_makes_the_earlier_one_stale(hub: SystemHandle) -> None
 def test_watch_survives_other_messages_and_failing_handlers(hub: SystemHandle) -> None:
     probe = hub.system.createActor(Probe)
     port = ask_for(hub.system, probe, Do("open_udp"), Done).value
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sender:
-        sender.sendto(b"one", ("127.0.0.1", port))
-        wait_for(lambda: details(hub.system, probe)["received"] == ("one",), what="first datagram")
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as peer:
+        peer.settimeout(5.0)
+
+        def echoed(data: bytes) -> bytes:
+            # Only the datagram wakes the actor: no message is sent to it while we wait.
+            peer.sendto(data, ("127.0.0.1", port))
+            return peer.recv(2048)
+
+        assert echoed(b"one") == b"echo:one"
         # A timer and a handler that fails twice are messages too: the watch must outlive both.
         ask_for(hub.system, probe, Do("schedule", (0.01, "tick")), Done)
         wait_for(lambda: details(hub.system, probe)["ticks"], what="tick")
+        assert echoed(b"two") == b"echo:two"
         assert isinstance(ask_for(hub.system, probe, Do("fail"), PoisonMessage), PoisonMessage)
-        sender.sendto(b"two", ("127.0.0.1", port))
-        wait_for(lambda: details(hub.system, probe)["received"] == ("one", "two"), what="second datagram")
+        assert echoed(b"three") == b"echo:three"
+    assert details(hub.system, probe)["received"] == ("one", "two", "three")
 
 
 def test_shutdown_message_stops_the_actor(hub: SystemHandle) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import socket
 import subprocess
@@ -116,3 +117,13 @@ def test_sigterm_to_the_starter_stops_its_system(starter_program) -> None:
     assert starter.wait(15) == 128 + signal.SIGTERM
     assert not processes.alive(records)
     wait_for(lambda: not is_listening(port), what="admin port closed")
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").exists(), reason="reads /proc")
+def test_system_processes_do_not_hold_the_starters_stdout(hub: SystemHandle) -> None:
+    probe = hub.system.createActor(Probe)
+    ask_for(hub.system, probe, Do("pid"), Done)
+    for pid in hub.track():
+        assert os.readlink(f"/proc/{pid}/fd/1") == os.devnull
+        assert os.readlink(f"/proc/{pid}/fd/0") == os.devnull
+
