@@ -1,8 +1,8 @@
 """Starting, attaching to and stopping the Thespian actor system safely.
 
-=================  ==================================================================================
+=================  ================================================================================
 module             what it is for
-=================  ==================================================================================
+=================  ================================================================================
 ``loopback``       patch: every listening socket binds to the advertised address (127.0.0.1)
 ``logdefs``        the ``logDefs`` dict (levels filtered at the source; carries the patch to spawn)
 ``ports``          look at an admin port without starting anything: free, Thespian admin, other
@@ -14,7 +14,7 @@ module             what it is for
 ``onexit``         ``stop_on_exit``: stop the system at exit and on SIGTERM
 ``harden``         in actor processes: fatal signals kill instead of spin (``HubActor`` calls it)
 ``errors``         the exception tree
-=================  ==================================================================================
+=================  ================================================================================
 
 Importing this package applies the loopback patch (``loopback`` is imported first).
 """

@@ -45,7 +45,8 @@ class AttachOnlyBase(TCPSystemBase):
         if super()._verifyAdminRunning():
             return True
         self.transport.close()
-        raise NoSystemError(self._port(), connect_host(), "the admin did not answer (shutting down?)")
+        reason = "the admin did not answer (shutting down?)"
+        raise NoSystemError(self._port(), connect_host(), reason)
 
 
 class FreshAdminBase(TCPSystemBase):

@@ -3,9 +3,9 @@
 ::
 
     RuntimeSystemError (RuntimeError)
-    ├── PortBusyError          something that is not a Thespian admin listens on the admin port
-    ├── StaleSystemError       a Thespian admin already listens there (crashed starter, other run)
-    └── NoSystemError          attach(): nothing listens on the admin port
+    ├── PortBusyError       something that is not a Thespian admin listens on the admin port
+    ├── StaleSystemError    a Thespian admin already listens there (e.g. a crashed run)
+    └── NoSystemError       attach(): nothing listens on the admin port
 
 Every error carries the ``port`` it is about; ``StaleSystemError`` also the admin's ``pid`` when it
 could be found, so the message can tell the user which process holds the port.

@@ -24,7 +24,9 @@ from typing import IO
 __all__ = ["FATAL_SIGNALS", "harden_actor_process"]
 
 FATAL_SIGNALS: tuple[signal.Signals, ...] = tuple(
-    getattr(signal, name) for name in ("SIGSEGV", "SIGBUS", "SIGFPE", "SIGILL") if hasattr(signal, name)
+    getattr(signal, name)
+    for name in ("SIGSEGV", "SIGBUS", "SIGFPE", "SIGILL")
+    if hasattr(signal, name)
 )
 """Signals of a hardware fault: after one of them the process cannot safely continue."""
 

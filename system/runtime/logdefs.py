@@ -46,7 +46,9 @@ class ProcessGuard(logging.Filter):
 loopback.apply_patch()
 
 
-def build_log_defs(level: int | str = logging.WARNING, log_file: str | None = None) -> dict[str, Any]:
+def build_log_defs(
+    level: int | str = logging.WARNING, log_file: str | None = None
+) -> dict[str, Any]:
     """A ``logging.config.dictConfig`` dict for the logger process of a multiproc system.
 
     ``level`` is used for the root logger and the handler alike, so actors drop lower records

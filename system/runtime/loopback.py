@@ -60,7 +60,10 @@ ADVERTISE_ENV = "THESPIAN_BASE_IPADDR"
 WILDCARD_HOSTS = frozenset({"", "0.0.0.0", "::"})
 """Hosts meaning "all interfaces"; choosing one of them switches the patch off."""
 
-_ORIGINAL_INIT = IPBase.IPActorAddress.__init__
+# Thespian's own __init__; on a reload of this module, the one saved by the first import.
+_ORIGINAL_INIT = getattr(
+    IPBase.IPActorAddress.__init__, "thespian_original", IPBase.IPActorAddress.__init__
+)
 
 
 def bind_host() -> str:
@@ -81,9 +84,12 @@ def _init_binding_advertised(self: Any, *args: Any, **kwargs: Any) -> None:
     self.bindname = (advertised if advertised not in WILDCARD_HOSTS else host, *self.sockname[1:])
 
 
+_init_binding_advertised.thespian_original = _ORIGINAL_INIT  # type: ignore[attr-defined]
+
+
 def is_patched() -> bool:
     """True when the address class binds to the advertised address."""
-    return IPBase.IPActorAddress.__init__ is _init_binding_advertised
+    return getattr(IPBase.IPActorAddress.__init__, "thespian_original", None) is _ORIGINAL_INIT
 
 
 def apply_patch() -> None:
@@ -103,8 +109,10 @@ def apply_patch() -> None:
 def configure(host: str = DEFAULT_BIND_HOST) -> None:
     """Make ``host`` the bind and advertised address of this process and of those it starts.
 
-    A wildcard host restores Thespian's all-interfaces binding (explicit opt-in only). Changing
-    the host while a system started by this process runs leaves that system as it was.
+    A wildcard host restores Thespian's all-interfaces binding (explicit opt-in only) and leaves
+    ``THESPIAN_BASE_IPADDR`` as it is (127.0.0.1 unless the user set it): a system meant to be
+    reached from other hosts must set it to a routable address. Changing the host while a system
+    started by this process runs leaves that system as it was.
     """
     apply_patch()
     os.environ[BIND_HOST_ENV] = host

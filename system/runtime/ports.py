@@ -85,7 +85,9 @@ def _answers_query_exists(port: int, timeout: float) -> bool:
         transport.close()
 
 
-def probe_port(port: int, host: str = loopback.DEFAULT_BIND_HOST, timeout: float = 2.0) -> PortState:
+def probe_port(
+    port: int, host: str = loopback.DEFAULT_BIND_HOST, timeout: float = 2.0
+) -> PortState:
     """Classify ``host:port`` without starting anything there."""
     if not is_listening(port, host, timeout=min(timeout, 0.5)):
         return PortState.FREE

@@ -35,7 +35,14 @@ from system.runtime.ports import PortState, free_port, is_listening, probe_port
 from system.runtime.stdio import detached_stdio
 from thespian.actors import ActorSystem
 
-__all__ = ["SystemHandle", "StopReport", "running_system", "start_system", "stop_stale_system", "stop_system"]
+__all__ = [
+    "StopReport",
+    "SystemHandle",
+    "running_system",
+    "start_system",
+    "stop_stale_system",
+    "stop_system",
+]
 
 _log = logging.getLogger(__name__)
 
@@ -135,7 +142,9 @@ def _sweep(
     )
 
 
-def stop_stale_system(port: int, *, timeout: float = EXIT_TIMEOUT, probe_timeout: float = 2.0) -> StopReport:
+def stop_stale_system(
+    port: int, *, timeout: float = EXIT_TIMEOUT, probe_timeout: float = 2.0
+) -> StopReport:
     """Shut down the Thespian system listening on ``port`` (attach, ``shutdown()``, sweep).
 
     Only for a system the user explicitly asked to stop (``start_system(stop_stale=True)``):
@@ -214,8 +223,10 @@ def start_system(
         raise
     sid, records = _locate(port, host)
     if sid is None:
-        _log.warning("could not find the session of the admin on port %d; leftovers may go unseen", port)
-    return SystemHandle(system=system, admin_port=port, bind_host=bind_host, session_id=sid, records=records)
+        _log.warning("no session found for the admin on port %d; leftovers may go unseen", port)
+    return SystemHandle(
+        system=system, admin_port=port, bind_host=bind_host, session_id=sid, records=records
+    )
 
 
 def stop_system(handle: SystemHandle, *, timeout: float = EXIT_TIMEOUT) -> StopReport:

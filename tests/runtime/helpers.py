@@ -107,8 +107,10 @@ class Probe(HubActor):
         }
 
 
-def ask_for(system: ActorSystem, address: Any, message: Any, kind: type, timeout: float = 5.0) -> Any:
-    """Send ``message`` and return the first reply of type ``kind`` (``ask`` returns any message)."""
+def ask_for(
+    system: ActorSystem, address: Any, message: Any, kind: type, timeout: float = 5.0
+) -> Any:
+    """Send ``message``; the first reply of type ``kind`` (``ask`` returns any message)."""
     deadline = time.monotonic() + timeout
     reply = system.ask(address, message, timeout)
     while not isinstance(reply, kind):

@@ -16,7 +16,8 @@ from .helpers import Do, Done, Probe, ask_for, wait_for
 
 def _bindname(init: object, external: object) -> tuple:
     addr = TCPv4ActorAddress.__new__(TCPv4ActorAddress)
-    init(addr, socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP, None, 0, external)  # type: ignore[operator]
+    tcp = (socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    init(addr, *tcp, None, 0, external)  # type: ignore[operator]
     return addr.bindname
 
 
@@ -46,7 +47,8 @@ def _assert_all_on_loopback(hub: SystemHandle, processes_expected: int) -> None:
     parent = hub.system.createActor(Probe)
     other = hub.system.createActor(Probe)
     child = ask_for(hub.system, parent, Do("spawn_child"), Done, timeout=10).value
-    actor_pids = {ask_for(hub.system, a, Do("pid"), Done, timeout=10).value for a in (parent, other, child)}
+    actors = (parent, other, child)
+    actor_pids = {ask_for(hub.system, a, Do("pid"), Done, timeout=10).value for a in actors}
     # admin + logger + three actors, each with a listening socket of its own
     wait_for(lambda: len(hub.track()) >= processes_expected, timeout=10, what="all processes")
     pids = hub.track() | {os.getpid()}

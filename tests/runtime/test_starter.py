@@ -14,7 +14,14 @@ from pathlib import Path
 import psutil
 import pytest
 
-from system.runtime import PortBusyError, StaleSystemError, SystemHandle, processes, start_system, stop_system
+from system.runtime import (
+    PortBusyError,
+    StaleSystemError,
+    SystemHandle,
+    processes,
+    start_system,
+    stop_system,
+)
 from system.runtime.ports import free_port, is_listening
 
 from .helpers import Do, Done, Probe, ask_for, wait_for
@@ -22,6 +29,8 @@ from .helpers import Do, Done, Probe, ask_for, wait_for
 pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parents[2]
+
+Records = set[processes.ProcessRecord]
 
 STARTER = """
 import json, sys, time
@@ -38,13 +47,12 @@ time.sleep(60)
 @pytest.fixture
 def starter_program() -> Iterator:
     """Run STARTER in a subprocess; afterwards kill it and every recorded pid still alive."""
-    started: list[tuple[subprocess.Popen, set[processes.ProcessRecord]]] = []
+    started: list[tuple[subprocess.Popen, Records]] = []
 
-    def run(port: int, mode: str = "plain") -> tuple[subprocess.Popen, set[processes.ProcessRecord]]:
-        proc = subprocess.Popen(
-            [sys.executable, "-c", STARTER, str(port), mode], cwd=REPO, stdout=subprocess.PIPE, text=True
-        )
-        records: set[processes.ProcessRecord] = set()
+    def run(port: int, mode: str = "plain") -> tuple[subprocess.Popen, Records]:
+        command = [sys.executable, "-c", STARTER, str(port), mode]
+        proc = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, text=True)
+        records: Records = set()
         started.append((proc, records))
         line = proc.stdout.readline()
         records.update(r for pid in json.loads(line) if (r := processes.record(pid)) is not None)
