@@ -16,6 +16,7 @@ Exception tree: none raised; stale input is ignored and counted.
 
 from __future__ import annotations
 
+import math
 from collections import deque
 
 from attrs import define, field
@@ -53,10 +54,12 @@ HANDSHAKES_PER_MINUTE: int = 90
 
 @define
 class SlidingWindow:
-    """At most ``limit`` events in any half-open interval of ``period`` seconds.
+    """At most ``limit`` events in any closed interval of ``period`` seconds.
 
     Keeps only the last ``limit`` event times (a bounded deque): a new event is allowed when
-    fewer than ``limit`` are logged or the oldest logged one is at least ``period`` old.
+    fewer than ``limit`` are logged or the oldest logged one is MORE than ``period`` old. Closed,
+    not half-open: with half-open windows, 4 grants at t and 4 more at exactly t + 1 would put 8
+    into Upbit's second if it counts both ends.
     """
 
     limit: int
@@ -69,10 +72,11 @@ class SlidingWindow:
         self._times = deque(maxlen=self.limit)
 
     def available_at(self) -> float:
-        """Earliest time a new event is allowed (``-inf`` when not full)."""
+        """Earliest time a new event is allowed (``-inf`` when not full): the first float after
+        the oldest logged time plus ``period``."""
         if len(self._times) < self.limit:
             return float("-inf")
-        return self._times[0] + self.period
+        return math.nextafter(self._times[0] + self.period, math.inf)
 
     def allows(self, now: float) -> bool:
         return now >= self.available_at()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 
 import pytest
@@ -38,11 +39,12 @@ def test_sliding_window() -> None:
     assert w.allows(0.0)
     w.record(0.0)
     w.record(0.3)
-    assert not w.allows(0.99) and w.available_at() == 1.0 and w.allows(1.0)
-    w.record(1.0)
-    assert w.available_at() == 1.3 and w.used(1.1) == 2
+    # Closed windows: at exactly 0.0 + 1.0 the event at 0.0 still counts.
+    assert not w.allows(1.0) and w.available_at() == math.nextafter(1.0, 2.0) and w.allows(1.0001)
+    w.record(1.0001)
+    assert w.available_at() == math.nextafter(1.3, 2.0) and w.used(1.1) == 2
     w.record(0.5)  # a clock stepping back is logged at the last time, never out of order
-    assert w.available_at() == 2.0
+    assert w.available_at() == math.nextafter(1.0001 + 1.0, 3.0)
     with pytest.raises(ValueError):
         SlidingWindow(0, 1.0)
 
@@ -68,10 +70,10 @@ def test_newest_generation_wins_and_stale_is_dropped() -> None:
     assert lim.offer(ms(7, "KRW-X"), 0.1)
     assert not lim.offer(ms(6, "KRW-Y"), 0.2)
     assert not lim.offer(ms(7, "KRW-X"), 0.2)  # a duplicate delivery changes nothing
-    assert lim.next_deadline() == 1.0
-    assert lim.poll(0.9) == []
-    assert lim.poll(1.0) == [(PUB, ms(7, "KRW-X"))]
-    status = lim.status(1.0)["public"]
+    assert lim.next_deadline() == pytest.approx(1.0)
+    assert lim.poll(1.0) == []  # closed window: the send at 0.0 still counts at 1.0
+    assert lim.poll(lim.next_deadline()) == [(PUB, ms(7, "KRW-X"))]
+    status = lim.status(1.1)["public"]
     assert status["stale"] == 1 and status["superseded"] == 1 and status["live_generation"] == 7
 
 
@@ -83,7 +85,7 @@ def test_per_connection_budget_resets_on_a_new_connection() -> None:
         lim.offer(ms(i + 1, f"KRW-C{i}"), t)
         sent += lim.poll(t)
     assert [m.generation for _, m in sent] == [1, 2, 3]  # the minute budget (3) is spent
-    assert lim.next_deadline() == 60.0
+    assert lim.next_deadline() == pytest.approx(60.0)
     lim.on_connection_opened(PUB, 1, 3.1)  # the same epoch again (a retried handler): no reset
     assert lim.poll(3.1) == []
     lim.on_connection_lost(PUB, 1)
@@ -121,7 +123,7 @@ def test_empty_and_identical_sets_cost_no_message() -> None:
     lim.offer(ms(3), 0.2)
     assert lim.poll(0.2) == [(PUB, ms(3))]
     lim.offer(ms(4, "KRW-B"), 0.3)
-    assert lim.poll(0.3) == [] and lim.next_deadline() == 1.0
+    assert lim.poll(0.3) == [] and lim.next_deadline() == pytest.approx(1.0)
 
 
 def test_handshake_permits() -> None:
@@ -134,15 +136,15 @@ def test_handshake_permits() -> None:
     lim.wait_handshake(PUB, attempt=2)  # older attempt: the newer one stays
     assert lim.poll_handshakes(10.5) == []
     assert lim.next_deadline() == pytest.approx(11.0)
-    assert lim.poll_handshakes(11.0) == [(PUB, 3)]
-    assert lim.poll_handshakes(11.01) == [(PRIV, 1)]
-    assert lim.next_deadline() is None and lim.handshake_wait(11.02) == 0.0
+    assert lim.poll_handshakes(lim.next_deadline()) == [(PUB, 3)]
+    assert lim.poll_handshakes(11.015) == [(PRIV, 1)]
+    assert lim.next_deadline() is None and lim.handshake_wait(11.03) == 0.0
 
 
 def test_handshakes_per_minute() -> None:
     lim = RateLimiter(handshakes_per_second=100, handshakes_per_minute=3)
     assert [lim.request_handshake(PUB, t) for t in (0, 1, 2, 3)] == [True, True, True, False]
-    assert lim.handshake_wait(3) == 57
+    assert lim.handshake_wait(3) == pytest.approx(57)
 
 
 # -- the property: never over Upbit's limits, and the newest set always gets out -------------
