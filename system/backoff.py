@@ -18,7 +18,7 @@ Exception tree: ``ValueError`` for bad parameters at construction; nothing else.
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 
 from attrs import define, field
 
@@ -70,8 +70,8 @@ class Backoff:
             raise ValueError("multiplier must be >= 1")
 
     @classmethod
-    def from_config(cls, config: HubConfig, rng: Uniform, **kwargs: object) -> Backoff:
-        return cls(initial=config.backoff_initial, maximum=config.backoff_max, rng=rng, **kwargs)  # type: ignore[arg-type]
+    def from_config(cls, config: HubConfig, rng: Uniform, **kwargs: Any) -> Backoff:
+        return cls(initial=config.backoff_initial, maximum=config.backoff_max, rng=rng, **kwargs)
 
     def ceiling(self, attempt: int) -> float:
         """The cap of attempt ``attempt`` (1-based) before jitter: 0, initial, initial*m, ..."""

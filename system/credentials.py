@@ -136,14 +136,17 @@ def _parse_lines(text: str, path: Path) -> dict[str, object]:
     return found
 
 
-def read_key_file(path: str | os.PathLike[str], *, algorithm: str = "HS256", strict: bool = True) -> Credentials:
+def read_key_file(
+    path: str | os.PathLike[str], *, algorithm: str = "HS256", strict: bool = True
+) -> Credentials:
     """Keys from a JSON or KEY=VALUE file; a JSON ``algorithm`` field overrides ``algorithm``."""
     path = Path(path).expanduser()
     try:
         _check_mode(path, strict)
         raw = path.read_bytes()
     except OSError as exc:
-        raise CredentialsError(f"{path}: cannot read key file ({exc.strerror or type(exc).__name__})") from None
+        reason = exc.strerror or type(exc).__name__
+        raise CredentialsError(f"{path}: cannot read key file ({reason})") from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:

@@ -63,7 +63,9 @@ class Liveness:
 
     @classmethod
     def from_config(cls, config: HubConfig, stall_timeout: float | None = None) -> Liveness:
-        return cls(ping_interval=config.ping_interval, pong_timeout=config.pong_timeout, stall_timeout=stall_timeout)
+        return cls(
+            ping_interval=config.ping_interval, pong_timeout=config.pong_timeout, stall_timeout=stall_timeout
+        )
 
     # -- inputs ---------------------------------------------------------------------------
 

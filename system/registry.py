@@ -173,7 +173,7 @@ class SubscriptionBook:
             streams = merge_keys(k for k in future if k.data_type.endpoint is endpoint)
             count = sum(len(s.codes) for s in streams)
             if count > self.max_codes:
-                reason = f"the {endpoint.value} set would hold {count} codes, over the limit of {self.max_codes}"
+                reason = f"the {endpoint.value} set would hold {count} codes, over the limit {self.max_codes}"
                 return SubscriptionRejected(request_id=request_id, reason=reason)
         if holder is None:
             holder = self._holders[ref] = _Holder(component=component, name=name)
@@ -292,7 +292,10 @@ class SubscriptionBook:
 
     def routing_table(self) -> RoutingTable:
         """A Route per component holding anything, in first-subscription order."""
-        routes = [Route(component=h.component, name=h.name, keys=tuple(h.keys)) for h in self._holders.values()]
+        routes = [
+            Route(component=h.component, name=h.name, keys=tuple(h.keys))
+            for h in self._holders.values()
+        ]
         return RoutingTable(generation=self._routing_generation, routes=routes)
 
     def status(self) -> dict[str, Any]:
@@ -308,7 +311,8 @@ class SubscriptionBook:
             }
         return {
             "components": [
-                {"name": h.name, "address": str(h.component), "keys": len(h.keys)} for h in self._holders.values()
+                {"name": h.name, "address": str(h.component), "keys": len(h.keys)}
+                for h in self._holders.values()
             ],
             "keys": len(self._refcount),
             "merged": merged,
@@ -343,7 +347,8 @@ class SubscriptionBook:
             for key in keys:
                 holder.keys[key] = None
                 self._refcount[key] = self._refcount.get(key, 0) + 1
-        self._generation = {e: int(state["generations"].get(e.value, 0)) + RESTORE_GENERATION_STEP for e in Endpoint}
+        saved = state["generations"]
+        self._generation = {e: int(saved.get(e.value, 0)) + RESTORE_GENERATION_STEP for e in Endpoint}
         self._emitted = {Endpoint(e): tuple(s) for e, s in state["emitted"].items()}
         self._routing_generation = int(state["routing_generation"]) + RESTORE_GENERATION_STEP
         self.resend_all(now)

@@ -125,7 +125,8 @@ def _check_options(data_type: DataType, options: StreamOptions) -> str | None:
 
 def _check_endpoint(data_type: DataType, endpoint: Endpoint | None) -> str | None:
     if endpoint is not None and data_type.endpoint is not endpoint:
-        return f"{data_type.value} lives on the {data_type.endpoint.value} endpoint, not {endpoint.value} (SPEC §1)"
+        home = data_type.endpoint.value
+        return f"{data_type.value} lives on the {home} endpoint, not {endpoint.value} (SPEC §1)"
     return None
 
 
