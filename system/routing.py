@@ -42,7 +42,7 @@ from messages.lifecycle import HubConfig
 from messages.subscription import RoutingTable, StreamKey
 from system.registry import component_ref
 from system.requests import DEFAULT_DEPTH
-from system.routing_buffer import ComponentBuffer
+from system.routing_buffer import ComponentBuffer, Outbox
 
 __all__ = [
     "ACK_TIMEOUT",
@@ -52,10 +52,11 @@ __all__ = [
     "RoutingState",
 ]
 
-MAX_BATCH_EVENTS: int = 1_000
-"""Events per ``EventBatch`` at most. THESPIAN.md measured ~50k deliveries/s with 100 events per
-message; 1,000 keeps a message well under a megabyte even for 30-unit orderbooks, and drains a
-full subscribe burst (855 snapshots, SPEC §10.12) in one batch."""
+MAX_BATCH_EVENTS: int = 500
+"""Events per ``EventBatch`` at most. THESPIAN.md measured ~50k deliveries/s at 100 events per
+message, so bigger batches buy little; the bound is message size: a 30-unit orderbook pickles to
+~1.7 KB (measured), so the worst batch stays near 850 KB, and a full subscribe burst (855
+snapshots, SPEC §10.12) takes two batches."""
 
 ACK_TIMEOUT: float = 5.0
 """Seconds a batch may stay unacknowledged before the component counts as ready again (the ack
@@ -93,15 +94,10 @@ class _Want:
 class _Component:
     address: Any
     name: str
-    buffer: ComponentBuffer
+    outbox: Outbox
     wants: dict[tuple[DataType, str | None, Variant], _Want] = field(factory=dict)
     seen: set[tuple[DataType, str | None, Variant]] = field(factory=set)
     """Keys this component got an event of (snapshot dedupe)."""
-    in_flight: int | None = None
-    in_flight_since: float = 0.0
-    delivered: int = 0
-    batches: int = 0
-    ack_timeouts: int = 0
 
 
 def _variant(key: StreamKey) -> Variant:
@@ -153,7 +149,7 @@ class RoutingState:
         for route in table.routes:
             ref = component_ref(route.component)
             comp = old.get(ref) or _Component(
-                address=route.component, name=route.name, buffer=ComponentBuffer(self.buffer_limit)
+                address=route.component, name=route.name, outbox=Outbox(ComponentBuffer(self.buffer_limit))
             )
             comp.address, comp.name = route.component, route.name
             previous[ref], comp.wants = comp.wants, {}
@@ -163,7 +159,7 @@ class RoutingState:
                 want.realtime |= not key.options.only_snapshot
             comp.seen &= set(comp.wants)
             if not previous[ref].keys() <= comp.wants.keys():  # some keys went: drop their events
-                comp.buffer.discard(lambda event, c=comp: self._still_wanted(c, event))
+                comp.outbox.buffer.discard(lambda event, c=comp: self._still_wanted(c, event))
             self._components[ref] = comp
         self._rebuild_index(now)
         initial: list[tuple[Any, tuple[Any, ...]]] = []
@@ -277,35 +273,30 @@ class RoutingState:
         comp.seen.add(wkey)
         data_type = wkey[0]
         if data_type in _LATEST_MOVED:
-            comp.buffer.push(event, ("L", *wkey))
+            comp.outbox.buffer.push(event, ("L", *wkey))
         elif data_type in CANDLE_TYPES:
-            comp.buffer.push(event, ("C", *wkey, getattr(event, "candle_date_time_utc", None)), move=False)
+            candle_start = getattr(event, "candle_date_time_utc", None)
+            comp.outbox.buffer.push(event, ("C", *wkey, candle_start), move=False)
         else:
-            comp.buffer.push(event)
+            comp.outbox.buffer.push(event)
 
     # -- flow control ---------------------------------------------------------------------
 
-    def _free(self, comp: _Component, now: float) -> bool:
-        if comp.in_flight is not None and now - comp.in_flight_since >= self.ack_timeout:
-            comp.in_flight = None
-            comp.ack_timeouts += 1
-        return comp.in_flight is None
-
     def ready(self, now: float) -> list[Any]:
         """Addresses of components with events buffered and no batch in flight."""
-        return [c.address for c in self._components.values() if len(c.buffer) and self._free(c, now)]
+        return [
+            c.address
+            for c in self._components.values()
+            if len(c.outbox.buffer) and c.outbox.free(now, self.ack_timeout)
+        ]
 
     def take_batch(self, component: Any, now: float) -> Delivery | None:
         """The next batch for ``component`` (now in flight), or None (nothing, or one in flight)."""
         comp = self._components.get(component_ref(component))
-        if comp is None or not len(comp.buffer) or not self._free(comp, now):
+        if comp is None or not len(comp.outbox.buffer) or not comp.outbox.free(now, self.ack_timeout):
             return None
-        events, dropped = comp.buffer.take(self.max_batch)
         self._next_batch_id += 1
-        comp.in_flight, comp.in_flight_since = self._next_batch_id, now
-        comp.delivered += len(events)
-        comp.batches += 1
-        batch = EventBatch(events=events, dropped=dropped)
+        batch = comp.outbox.take(self._next_batch_id, now, self.max_batch)
         return Delivery(component=comp.address, batch_id=self._next_batch_id, batch=batch)
 
     def take_batches(self, now: float) -> list[Delivery]:
@@ -316,19 +307,12 @@ class RoutingState:
         """The component handled its batch (``batch_id`` None: whatever is in flight). A stale or
         repeated ack changes nothing and returns False."""
         comp = self._components.get(component_ref(component))
-        if comp is None or comp.in_flight is None or batch_id not in (None, comp.in_flight):
-            return False
-        comp.in_flight = None
-        return True
+        return comp is not None and comp.outbox.done(batch_id)
 
     def next_deadline(self) -> float | None:
         """The earliest ack timeout of a component that has events waiting; None if none."""
-        times = [
-            c.in_flight_since + self.ack_timeout
-            for c in self._components.values()
-            if c.in_flight is not None and len(c.buffer)
-        ]
-        return min(times) if times else None
+        times = [c.outbox.ack_deadline(self.ack_timeout) for c in self._components.values()]
+        return min((t for t in times if t is not None), default=None)
 
     # -- silent codes and status ------------------------------------------------------------
 
@@ -343,15 +327,7 @@ class RoutingState:
     def status(self) -> dict[str, Any]:
         comps = {}
         for comp in self._components.values():
-            comps[comp.name or str(comp.address)] = {
-                "buffered": len(comp.buffer),
-                "delivered": comp.delivered,
-                "batches": comp.batches,
-                "dropped": comp.buffer.dropped,
-                "replaced": comp.buffer.replaced,
-                "in_flight": comp.in_flight is not None,
-                "ack_timeouts": comp.ack_timeouts,
-            }
+            comps[comp.name or str(comp.address)] = comp.outbox.status()
         return {
             "components": comps,
             "cached": len(self._cache),

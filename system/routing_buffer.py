@@ -1,6 +1,11 @@
-"""One component's bounded event buffer, with the router's overflow policy.
+"""One component's outbox in the router: a bounded event buffer and the batch in flight.
 
-Events wait here while the component has a batch in flight. The buffer never grows without
+Flow control: one ``EventBatch`` per component is in flight at a time (acknowledged by
+``BatchAck``), so a slow component grows its own bounded buffer instead of Thespian's transmit
+queue, which drops sends past ~1,050 queued (THESPIAN.md). An ack that never comes is assumed
+after the router's ack timeout.
+
+Events wait in the buffer while the component has a batch in flight. The buffer never grows without
 bound and never drops silently:
 
 ==========================  ================================================================
@@ -27,7 +32,9 @@ from typing import Any
 
 from attrs import define, field
 
-__all__ = ["ComponentBuffer"]
+from messages.connection import EventBatch
+
+__all__ = ["ComponentBuffer", "Outbox"]
 
 
 @define
@@ -95,3 +102,56 @@ class ComponentBuffer:
         for key in [k for k, e in self._items.items() if not keep(e)]:
             del self._items[key]
         self._bounded = deque(k for k in self._bounded if k in self._items)
+
+
+@define
+class Outbox:
+    """A component's buffer plus its flow-control state and delivery counters."""
+
+    buffer: ComponentBuffer
+    in_flight: int | None = None
+    """Id of the batch awaiting its ack."""
+    in_flight_since: float = 0.0
+    delivered: int = 0
+    batches: int = 0
+    ack_timeouts: int = 0
+    """Acks assumed after the timeout (lost, or a component that does not ack)."""
+
+    def free(self, now: float, ack_timeout: float) -> bool:
+        """No batch in flight (an overdue one counts as acknowledged)."""
+        if self.in_flight is not None and now - self.in_flight_since >= ack_timeout:
+            self.in_flight = None
+            self.ack_timeouts += 1
+        return self.in_flight is None
+
+    def take(self, batch_id: int, now: float, max_events: int) -> EventBatch:
+        """The next batch, now in flight under ``batch_id``."""
+        events, dropped = self.buffer.take(max_events)
+        self.in_flight, self.in_flight_since = batch_id, now
+        self.delivered += len(events)
+        self.batches += 1
+        return EventBatch(events=events, dropped=dropped)
+
+    def done(self, batch_id: int | None) -> bool:
+        """Ack ``batch_id`` (None: whatever is in flight); False for a stale or repeated ack."""
+        if self.in_flight is None or batch_id not in (None, self.in_flight):
+            return False
+        self.in_flight = None
+        return True
+
+    def ack_deadline(self, ack_timeout: float) -> float | None:
+        """When an unacknowledged batch stops holding back waiting events; None if none wait."""
+        if self.in_flight is None or not len(self.buffer):
+            return None
+        return self.in_flight_since + ack_timeout
+
+    def status(self) -> dict[str, int | bool]:
+        return {
+            "buffered": len(self.buffer),
+            "delivered": self.delivered,
+            "batches": self.batches,
+            "dropped": self.buffer.dropped,
+            "replaced": self.buffer.replaced,
+            "in_flight": self.in_flight is not None,
+            "ack_timeouts": self.ack_timeouts,
+        }

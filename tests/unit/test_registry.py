@@ -20,7 +20,8 @@ from messages.subscription import (
     SubscriptionRejected,
     WireStream,
 )
-from system.registry import RESTORE_GENERATION_STEP, SubscriptionBook, component_ref, merge_keys
+from system.merge import merge_keys
+from system.registry import RESTORE_GENERATION_STEP, SubscriptionBook, component_ref
 from system.requests import stream_keys, validate_merged
 
 T = DataType
