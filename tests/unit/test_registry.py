@@ -275,31 +275,27 @@ def test_restore_refuses_unknown_layouts() -> None:
 # -- properties ------------------------------------------------------------------------------
 
 CODES = ["KRW-BTC", "KRW-ETH", "BTC-XRP", "USDT-BTC"]
-options_st = st.builds(
-    StreamOptions,
-    only_snapshot=st.booleans(),
-    only_realtime=st.just(False),
-)
+CODE_SETS = [(), ("KRW-BTC",), ("KRW-ETH", "KRW-BTC"), ("BTC-XRP", "USDT-BTC", "KRW-ETH"), tuple(CODES)]
+FLAGS = [{}, {"only_snapshot": True}, {"only_realtime": True}]
 
 
-@st.composite
-def specs_st(draw: st.DrawFn) -> StreamSpec:
-    data_type = draw(st.sampled_from([T.TICKER, T.TRADE, T.ORDERBOOK, T.CANDLE_1M, T.MY_ORDER, T.MY_ASSET]))
-    if data_type is T.MY_ASSET:
-        return StreamSpec(data_type=data_type)
-    codes = draw(st.lists(st.sampled_from(CODES), unique=True, min_size=0 if data_type is T.MY_ORDER else 1))
-    if data_type is T.ORDERBOOK:
-        opts = StreamOptions(
-            depth=draw(st.sampled_from([None, 1, 5, 15, 30])),
-            level=draw(st.sampled_from([None, 0, 1000.0])),
-            only_snapshot=draw(st.booleans()),
-        )
-    elif data_type is T.MY_ORDER:
-        opts = StreamOptions()
-    else:
-        flag = draw(st.sampled_from(["", "only_snapshot", "only_realtime"]))
-        opts = StreamOptions(**({flag: True} if flag else {}))
-    return StreamSpec(data_type=data_type, codes=codes, options=opts)
+def _spec_pool() -> list[StreamSpec]:
+    """Every valid spec shape over a few codes (sampling a list is much faster than composing)."""
+    pool = [spec(T.MY_ASSET)] + [spec(T.MY_ORDER, *codes) for codes in CODE_SETS]
+    for data_type in (T.TICKER, T.TRADE, T.CANDLE_1M):
+        pool += [spec(data_type, *codes, **flags) for codes in CODE_SETS[1:] for flags in FLAGS]
+    for depth in (None, 1, 5, 30):
+        for level in (None, 0, 1000.0):
+            for flags in FLAGS[:2]:
+                pool += [spec(T.ORDERBOOK, *codes, depth=depth, level=level, **flags) for codes in CODE_SETS[1:4]]
+    return pool
+
+
+SPEC_POOL = _spec_pool()
+
+
+def specs_st() -> st.SearchStrategy[StreamSpec]:
+    return st.sampled_from(SPEC_POOL)
 
 
 ops_st = st.lists(
