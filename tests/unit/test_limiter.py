@@ -160,7 +160,9 @@ def test_handshakes_per_minute() -> None:
 # -- the property: never over Upbit's limits, and the newest set always gets out -------------
 
 op_st = st.tuples(
-    st.sampled_from(["offer", "offer", "open", "lose", "handshake"]), st.sampled_from(list(Endpoint)), st.booleans()
+    st.sampled_from(["offer", "open", "lose", "handshake", "handshake"]),
+    st.sampled_from(list(Endpoint)),
+    st.booleans(),
 )
 # Round steps make events land exactly on window edges, where off-by-one bugs live.
 dt_st = st.sampled_from([0.0, 0.25, 0.5, 1.0]) | st.floats(min_value=0.0, max_value=3.0)
