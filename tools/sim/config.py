@@ -45,7 +45,7 @@ MESSAGE_LIMITS = ((5, 1.0), (100, 60.0))
 DEFAULT_ACCESS_KEY = "sim-access-key"
 """Access key accepted when none is configured (the simulator needs some secret to check HMACs)."""
 
-DEFAULT_SECRET_KEY = "sim-secret-key-0123456789abcdef0123456789abcdef"
+DEFAULT_SECRET_KEY = "sim-secret-key-0123456789abcdef0123456789abcdef0123456789abcdef00"
 """Secret paired with :data:`DEFAULT_ACCESS_KEY` (long enough for PyJWT's HS512 key-length check)."""
 
 
