@@ -108,6 +108,8 @@ class _Link:
     """Offers dropped because a newer generation was already offered."""
     superseded: int = 0
     """Offers replaced by a newer one before they could be sent."""
+    accept_any: bool = False
+    """Take the next offer whatever its generation (after ``forget_generations``)."""
 
     def pending(self) -> bool:
         return (
@@ -153,13 +155,24 @@ class RateLimiter:
         """Take ``merged`` as the endpoint's newest set; False (and counted) when it is stale."""
         self._clock = max(self._clock, now)
         link = self._links[merged.endpoint]
-        if link.latest is not None and merged.generation <= link.latest.generation:
+        if link.accept_any:
+            link.accept_any = False
+            link.live_generation = None  # generations restart: compare streams, not numbers
+        elif link.latest is not None and merged.generation <= link.latest.generation:
             link.stale += merged.generation < link.latest.generation
             return False
         if link.latest is not None and (link.live_generation or 0) < link.latest.generation:
             link.superseded += 1  # never sent (to this connection)
         link.latest = merged
         return True
+
+    def forget_generations(self) -> None:
+        """Accept the next offer of each endpoint whatever its generation: the registry restarted
+        without its durable copy and counts from zero again (call on a new registry address).
+        The newest set is kept; the socket's live set still saves an identical resend."""
+        for link in self._links.values():
+            link.accept_any = True
+            link.live_generation = None  # ``live`` stays: an identical set is still not resent
 
     def on_connection_opened(self, endpoint: Endpoint, epoch: int, now: float) -> None:
         """A new socket: fresh message budget, and the current set is owed as its first message.

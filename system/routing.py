@@ -130,6 +130,8 @@ class RoutingState:
     _next_batch_id: int = field(default=0, init=False)
     unrouted: int = field(default=0, init=False)
     """Events no component held a key for (late frames after an unsubscribe, mostly)."""
+    ignored: int = field(default=0, init=False)
+    """Objects without a ``data_type`` handed to ``on_events`` (the codec's non-data items)."""
 
     @classmethod
     def from_config(cls, config: HubConfig, **kwargs: Any) -> RoutingState:
@@ -199,6 +201,11 @@ class RoutingState:
                     awaiting.setdefault(key, now)
         self._awaiting = awaiting
 
+    def forget_generation(self) -> None:
+        """Accept the next table whatever its generation: the registry restarted without its
+        durable copy and counts from zero again (call on a new registry address)."""
+        self._generation = None
+
     def remove_component(self, component: Any) -> None:
         """The component died: drop its buffer now (the registry's next table agrees)."""
         if self._components.pop(component_ref(component), None) is not None:
@@ -229,7 +236,10 @@ class RoutingState:
                 }
         routed = 0
         for event in events:
-            data_type = event.data_type
+            data_type = getattr(event, "data_type", None)
+            if data_type is None:  # not a data event (UpbitError, StatusUp, DecodeError...)
+                self.ignored += 1
+                continue
             code = _event_code(event)
             variants = self._index.get((data_type, code))
             if data_type is DataType.MY_ORDER:
@@ -332,5 +342,6 @@ class RoutingState:
             "components": comps,
             "cached": len(self._cache),
             "unrouted": self.unrouted,
+            "ignored": self.ignored,
             "generation": self._generation,
         }

@@ -337,3 +337,14 @@ def test_buffer_is_bounded_and_accounts_for_every_event(limit: int, ops) -> None
     reported += dropped
     assert len(buf) == 0
     assert pushed == delivered + buf.dropped + buf.replaced == delivered + reported  # nothing silent
+
+
+def test_forget_generation_and_non_events() -> None:
+    s = RoutingState()
+    s.on_routes_changed(table(9, a=[key(T.TICKER, "KRW-A")]), 0)
+    s.on_routes_changed(table(1, a=[key(T.TRADE, "KRW-A")]), 0)  # ignored: older
+    s.forget_generation()
+    s.on_routes_changed(table(1, a=[key(T.TRADE, "KRW-A")]), 0)  # a fresh registry counts from 1
+    trade = Ev(T.TRADE, "KRW-A")
+    assert s.on_events(PUB, 1, [object(), trade, Ev(T.TICKER, "KRW-A")]) == 1
+    assert s.status()["ignored"] == 1 and s.unrouted == 1 and drain(s) == {"a": [trade]}
