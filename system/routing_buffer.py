@@ -22,6 +22,8 @@ trade, myOrder, myAsset     keep every event
 Candles and keep-every events together are bounded by ``limit`` (HubConfig.buffer_limit): past
 it, the oldest of them is dropped. Replaced and dropped events are both counted and reported in
 the next ``EventBatch.dropped``; the status shows them apart.
+
+Exception tree: ``ValueError`` for a limit below 1; nothing else.
 """
 
 from __future__ import annotations
