@@ -65,7 +65,9 @@ def _lines(stream: IO[bytes]) -> Iterator[tuple[int, bytes]]:
             yield number, line
 
 
-def _decode_stream(label: str, stream: IO[bytes], out: Callable[[bytes], Any], err: Callable[[bytes], Any]) -> None:
+def _decode_stream(
+    label: str, stream: IO[bytes], out: Callable[[bytes], Any], err: Callable[[bytes], Any]
+) -> None:
     for number, line in _lines(stream):
         for event in decode(line):
             if isinstance(event, DecodeError):
@@ -94,7 +96,8 @@ def run(args: argparse.Namespace) -> int:
                 try:
                     stream = stack.enter_context(path.open("rb"))
                 except OSError as exc:
-                    print(f"upbit-actors decode: error: cannot read {label!r}: {exc.strerror}", file=sys.stderr)
+                    reason = f"cannot read {label!r}: {exc.strerror}"
+                    print(f"upbit-actors decode: error: {reason}", file=sys.stderr)
                     return 2
                 _decode_stream(label, stream, out, err)
     sys.stdout.flush()

@@ -87,11 +87,15 @@ def _parsed(data: Any, frame: Any) -> list[Any]:
         reason = f"expected a JSON object or array, got {json_type(data)}"
         return [DecodeError(reason=reason, excerpt=excerpt_of(frame))]
     if not data:
-        return [DecodeError(reason="empty JSON array (a *_LIST frame holds objects)", excerpt=excerpt_of(frame))]
+        reason = "empty JSON array (a *_LIST frame holds objects)"
+        return [DecodeError(reason=reason, excerpt=excerpt_of(frame))]
     # JSON_LIST / SIMPLE_LIST (SPEC §3.8): a bad item spoils only itself.
     events = []
     for index, item in enumerate(data):
-        event = _object(item, None) if item.__class__ is _dict else explain(item, excerpt_of(orjson.dumps(item)))
+        if item.__class__ is _dict:
+            event = _object(item, None)
+        else:
+            event = explain(item, excerpt_of(orjson.dumps(item)))
         if event.__class__ is DecodeError:
             event = DecodeError(reason=f"item {index}: {event.reason}", excerpt=event.excerpt)
         events.append(event)
@@ -100,7 +104,8 @@ def _parsed(data: Any, frame: Any) -> list[Any]:
 
 def _unparsable(frame: Any, exc: Exception) -> DecodeError:
     if not isinstance(frame, (bytes, bytearray, memoryview, str)):
-        return DecodeError(reason=f"expected bytes or str, got {type(frame).__name__}", excerpt=excerpt_of(frame))
+        reason = f"expected bytes or str, got {type(frame).__name__}"
+        return DecodeError(reason=reason, excerpt=excerpt_of(frame))
     return DecodeError(reason=f"not JSON: {exc}", excerpt=excerpt_of(frame))
 
 
@@ -120,14 +125,14 @@ def decode_batch(frames: Iterable[bytes | str]) -> list[Event | DecodeError]:
     """``decode`` over many frames, flattened in order: the router's hot path."""
     events: list[Any] = []
     append = events.append
-    by_type, by_ty, k_type, k_ty = _BY_TYPE, _BY_TY, _K_TYPE, _K_TY
+    loads, dict_, by_type, by_ty, k_type, k_ty = _loads, _dict, _BY_TYPE, _BY_TY, _K_TYPE, _K_TY
     for frame in frames:
         try:
-            data = _loads(frame)
+            data = loads(frame)
         except Exception:  # noqa: BLE001 - decode() reports it
             events.extend(decode(frame))
             continue
-        if data.__class__ is _dict:
+        if data.__class__ is dict_:
             # _object() inlined for the common case: one DEFAULT or SIMPLE data object.
             try:
                 wire_type = data.get(k_type)

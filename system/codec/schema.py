@@ -130,6 +130,10 @@ def schema_for(cls: type, simple: bool, label: str) -> Schema:
 
 
 SCHEMAS: Mapping[tuple[type, bool], Schema] = types.MappingProxyType(
-    {(cls, simple): schema_for(cls, simple, label) for cls, label in LABELS.items() for simple in (False, True)}
+    {
+        (cls, simple): schema_for(cls, simple, label)
+        for cls, label in LABELS.items()
+        for simple in (False, True)
+    }
 )
 """(class, simple) -> schema, for every top-level frame class that has fields on the wire."""

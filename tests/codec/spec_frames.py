@@ -131,13 +131,15 @@ DEFAULT_FRAMES: dict[str, dict[str, Any]] = {
     # SPEC §3.4
     "candle": {
         "type": "candle.1s", "code": "KRW-BTC", "candle_date_time_utc": "2025-01-02T04:28:05",
-        "candle_date_time_kst": "2025-01-02T13:28:05", "opening_price": 142009000.0, "high_price": 142009000.0,
+        "candle_date_time_kst": "2025-01-02T13:28:05", "opening_price": 142009000.0,
+        "high_price": 142009000.0,
         "low_price": 142009000.0, "trade_price": 142009000.0, "candle_acc_trade_volume": 0.00606119,
         "candle_acc_trade_price": 860743.53071, "timestamp": 1735792085824, "stream_type": "REALTIME",
     },
     # SPEC §3.5, every field including SMP
     "myOrder": {
-        "type": "myOrder", "code": "KRW-BTC", "uuid": "ac2dc2a3-fce9-40a2-a4f6-5987c25c438f", "ask_bid": "BID",
+        "type": "myOrder", "code": "KRW-BTC", "uuid": "ac2dc2a3-fce9-40a2-a4f6-5987c25c438f",
+        "ask_bid": "BID",
         "order_type": "limit", "state": "trade", "trade_uuid": "68315169-fba4-4175-ade3-aff14a616657",
         "price": 0.001453, "avg_price": 0.00145372, "volume": 30925891.29839369,
         "remaining_volume": 29968038.09235948, "executed_volume": 30925891.29839369, "trades_count": 1,

@@ -45,9 +45,11 @@ def test_sample_file_has_every_type_in_every_format() -> None:
         assert {(kind, "DEFAULT"), (kind, "SIMPLE")} <= kinds, kind
     assert {f for _, f in kinds} == {"DEFAULT", "SIMPLE", "JSON_LIST", "SIMPLE_LIST"}
     text = SAMPLE_FRAMES.read_bytes()
-    for needle in (b"E8", b"E-4", b"00000000,", b'"trade_status":null', b'"error"', b'"status":"UP"', b'"mthd"'):
+    needles = (b"E8", b"E-4", b"00000000,", b'"trade_status":null', b'"error"', b'"status":"UP"', b'"mthd"')
+    for needle in needles:
         assert needle in text, needle
-    assert any(e.sequential_id > 2**53 for e in (ev for line in raw for ev in decode(line)) if hasattr(e, "sequential_id"))
+    events = [event for line in raw for event in decode(line)]
+    assert any(getattr(event, "sequential_id", 0) > 2**53 for event in events)
 
 
 def test_decodes_the_sample_file(capsys: pytest.CaptureFixture[str]) -> None:
@@ -57,12 +59,16 @@ def test_decodes_the_sample_file(capsys: pytest.CaptureFixture[str]) -> None:
     raw = [line for line in SAMPLE_FRAMES.read_bytes().splitlines() if line.strip()]
     assert len(events) == sum(len(decode(line)) for line in raw) - 1  # minus the broken line
     assert all(next(iter(e)) in {"type", "error", "status", "method"} for e in events)
-    assert {e["type"] for e in events if "type" in e} >= {"ticker", "trade", "orderbook", "candle.1s", "myOrder", "myAsset"}
+    types = {e["type"] for e in events if "type" in e}
+    assert types >= {"ticker", "trade", "orderbook", "candle.1s", "myOrder", "myAsset"}
     (error,) = lines(err)
-    assert error["file"] == str(SAMPLE_FRAMES) and error["line"] == 29 and error["reason"].startswith("not JSON")
+    assert (error["file"], error["line"]) == (str(SAMPLE_FRAMES), 29)
+    assert error["reason"].startswith("not JSON")
 
 
-def test_output_keeps_default_names_type_first_and_exact_ids(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_output_keeps_default_names_type_first_and_exact_ids(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     frames = tmp_path / "frames.jsonl"
     trade = DEFAULT_FRAMES["trade"]
     frames.write_bytes(raw_json(to_simple(trade)) + b"\n\n   \n" + raw_json([trade, trade]) + b"\r\n")
@@ -79,7 +85,9 @@ def test_output_keeps_default_names_type_first_and_exact_ids(tmp_path: Path, cap
     assert first["trade_price"] == 100473000.0 and first["best_ask_price"] == 100473000.0
 
 
-def test_errors_name_file_and_line_and_decoding_goes_on(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_errors_name_file_and_line_and_decoding_goes_on(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     frames = tmp_path / "bad.jsonl"
     frames.write_bytes(b'{"status":"UP"}\nnot json\n\n{"type":"ticker","code":1}\n{"status":"UP"}\n')
     assert main(["decode", str(frames)]) == 0

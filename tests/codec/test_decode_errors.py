@@ -53,7 +53,8 @@ def test_not_bytes_or_str(frame: Any) -> None:
         (b"[]", "empty JSON array (a *_LIST frame holds objects)"),
         (b"[[]]", "item 0: expected a JSON object, got array"),
         (b"{}", "unrecognised frame: no type, ty, error, status or method key (keys: none)"),
-        (b'{"market":"KRW-BTC"}', "unrecognised frame: no type, ty, error, status or method key (keys: market)"),
+        (b'{"market":"KRW-BTC"}',
+         "unrecognised frame: no type, ty, error, status or method key (keys: market)"),
     ],
 )
 def test_wrong_shape(frame: bytes, reason: str) -> None:
@@ -70,26 +71,36 @@ def test_unknown_type() -> None:
 @pytest.mark.parametrize(
     ("frame", "reason"),
     [
-        (changed("ticker", trade_price="32287000"), "ticker.trade_price: expected number, got str '32287000'"),
+        (changed("ticker", trade_price="32287000"),
+         "ticker.trade_price: expected number, got str '32287000'"),
         (changed("ticker", True, trade_price="1"), "ticker.tp (trade_price): expected number, got str '1'"),
         (changed("ticker", trade_price=True), "ticker.trade_price: expected number, got bool True"),
         (changed("ticker", trade_price=None), "ticker.trade_price: expected number, got null"),
         (changed("ticker", code=7), "ticker.code: expected str, got int 7"),
-        (changed("ticker", change="UP"), "ticker.change: unknown value 'UP' (expected one of RISE, EVEN, FALL)"),
+        (changed("ticker", change="UP"),
+         "ticker.change: unknown value 'UP' (expected one of RISE, EVEN, FALL)"),
         (changed("ticker", stream_type=None), "ticker.stream_type: expected enum string, got null"),
-        (changed("ticker", is_trading_suspended="no"), "ticker.is_trading_suspended: expected boolean, got str 'no'"),
+        (changed("ticker", is_trading_suspended="no"),
+         "ticker.is_trading_suspended: expected boolean, got str 'no'"),
         (changed("ticker", trade_price=...), "ticker.trade_price: missing"),
         (changed("ticker", True, trade_price=...), "ticker.tp (trade_price): missing"),
-        (changed("trade", sequential_id=1.5), "trade.sequential_id: expected integer, got non-integral float 1.5"),
-        (changed("trade", sequential_id="17303368620470001"), "trade.sequential_id: expected integer, got str '17303368620470001'"),
+        (changed("trade", sequential_id=1.5),
+         "trade.sequential_id: expected integer, got non-integral float 1.5"),
+        (changed("trade", sequential_id="17303368620470001"),
+         "trade.sequential_id: expected integer, got str '17303368620470001'"),
         (changed("trade", timestamp=[1]), "trade.timestamp: expected integer, got array"),
-        (changed("orderbook", orderbook_units={}), "orderbook.orderbook_units: expected array of objects, got object"),
-        (changed("orderbook", orderbook_units=[{"ask_price": 1}]), "orderbook.orderbook_units[0].bid_price: missing"),
-        (changed("orderbook", orderbook_units=[7]), "orderbook.orderbook_units[0]: expected object, got int 7"),
-        (changed("orderbook", True, orderbook_units=[{"ask_price": 1, "bid_price": 1, "ask_size": "x", "bid_size": 1}]),
+        (changed("orderbook", orderbook_units={}),
+         "orderbook.orderbook_units: expected array of objects, got object"),
+        (changed("orderbook", orderbook_units=[{"ask_price": 1}]),
+         "orderbook.orderbook_units[0].bid_price: missing"),
+        (changed("orderbook", orderbook_units=[7]),
+         "orderbook.orderbook_units[0]: expected object, got int 7"),
+        (changed("orderbook", True, orderbook_units=[{"ask_price": 1, "bid_price": 1, "ask_size": "x"}]),
          "orderbook.obu[0].as (ask_size): expected number, got str 'x'"),
         (changed("orderbook", level=None), "orderbook.level: expected number, got null"),
-        (changed("myOrder", state="pending"), "myOrder.state: unknown value 'pending' (expected one of wait, watch, trade, done, cancel, prevented)"),
+        (changed("myOrder", state="pending"),
+         "myOrder.state: unknown value 'pending'"
+         " (expected one of wait, watch, trade, done, cancel, prevented)"),
         (changed("myOrder", True, avg_price="x"), "myOrder.ap (avg_price): expected number, got str 'x'"),
         (changed("myAsset", True, assets=[{"cu": "KRW", "b": 1}]), "myAsset.ast[0].l (locked): missing"),
         (b'{"error":"boom"}', "error: expected object, got str 'boom'"),
@@ -128,7 +139,11 @@ def test_decode_batch_goes_on_after_errors() -> None:
 
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers(-(2**63), 2**64 - 1) | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=8),
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**63), 2**64 - 1)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=8),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
     max_leaves=20,
 )
@@ -142,7 +157,12 @@ def test_never_raises_on_arbitrary_input(frame: bytes | str) -> None:
 
 
 @settings(max_examples=150, deadline=None)
-@given(kind=st.sampled_from(sorted(DEFAULT_FRAMES)), simple=st.booleans(), key=st.text(max_size=12), value=json_values)
+@given(
+    kind=st.sampled_from(sorted(DEFAULT_FRAMES)),
+    simple=st.booleans(),
+    key=st.text(max_size=12),
+    value=json_values,
+)
 def test_never_raises_on_damaged_frames(kind: str, simple: bool, key: str, value: Any) -> None:
     frame = copy.deepcopy(DEFAULT_FRAMES[kind])
     frame = to_simple(frame) if simple else frame

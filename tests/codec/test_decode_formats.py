@@ -37,7 +37,8 @@ from .spec_frames import DEFAULT_FRAMES, raw_json, to_simple
 
 SAMPLES = Path(__file__).resolve().parents[2] / ".." / "shared" / "upbit" / "samples"
 needs_samples = pytest.mark.skipif(
-    not SAMPLES.is_dir(), reason=f"shared samples not found at {SAMPLES} (the shared folder sits beside the repo)"
+    not SAMPLES.is_dir(),
+    reason=f"shared samples not found at {SAMPLES} (the shared folder sits beside the repo)",
 )
 
 CLASSES = {
@@ -135,7 +136,8 @@ def test_my_order_fields() -> None:
     order = only(decode(render(DEFAULT_FRAMES["myOrder"], "SIMPLE")))
     # ap is avg_price in myOrder (SPEC §10.8), l is locked
     assert order.avg_price == 0.00145372 and order.price == 0.001453 and order.locked == 43565.33112787242
-    assert order.order_type is OrderType.LIMIT and order.state is OrderState.TRADE and order.ask_bid is AskBid.BID
+    assert (order.order_type, order.state, order.ask_bid) == (OrderType.LIMIT, OrderState.TRADE, AskBid.BID)
+    assert type(order.order_type) is OrderType and type(order.state) is OrderState
     assert order.is_maker is True and order.time_in_force is None and order.smp_type == "cancel_maker"
     assert order.trades_count == 1 and order.trade_timestamp == 1710751590421
 
@@ -168,7 +170,10 @@ def test_status_up() -> None:
 def test_list_subscriptions_reply_in_default_and_simple() -> None:
     default = {
         "method": "LIST_SUBSCRIPTIONS",
-        "result": [{"type": "ticker", "codes": ["KRW-BTC", "KRW-ETH"]}, {"type": "orderbook", "codes": ["KRW-BTC.15"], "level": 0}],
+        "result": [
+            {"type": "ticker", "codes": ["KRW-BTC", "KRW-ETH"]},
+            {"type": "orderbook", "codes": ["KRW-BTC.15"], "level": 0},
+        ],
         "ticket": "unique uuid",
     }  # fmt: skip
     expected = SubscriptionListing(

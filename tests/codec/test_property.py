@@ -33,7 +33,9 @@ from system.codec.schema import SCHEMAS
 
 from .spec_frames import to_simple
 
-TYPE_NAMES = {Ticker: "ticker", Trade: "trade", Orderbook: "orderbook", MyOrder: "myOrder", MyAsset: "myAsset"}
+TYPE_NAMES = {
+    Ticker: "ticker", Trade: "trade", Orderbook: "orderbook", MyOrder: "myOrder", MyAsset: "myAsset"
+}  # fmt: skip
 EVENTS = (Ticker, Trade, Orderbook, Candle, MyOrder, MyAsset)
 
 texts = st.text(st.characters(blacklist_categories=("Cs",)), max_size=12)  # JSON needs valid UTF-8

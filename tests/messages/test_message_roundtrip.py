@@ -75,19 +75,24 @@ def test_pickle_and_converter_round_trips(cls: type, data: st.DataObject) -> Non
 
 
 def test_unstructure_writes_wire_values_and_no_properties() -> None:
+    unit = messages.OrderbookUnit(ask_price=1.0, bid_price=0.5, ask_size=1.0, bid_size=2.0)
     book = messages.Orderbook(code="KRW-BTC", total_ask_size=1.0, total_bid_size=2.0, timestamp=1,
-                              orderbook_units=[messages.OrderbookUnit(ask_price=1.0, bid_price=0.5, ask_size=1.0, bid_size=2.0)],
-                              stream_type=messages.StreamType.SNAPSHOT)  # fmt: skip
+                              orderbook_units=[unit], stream_type=messages.StreamType.SNAPSHOT)  # fmt: skip
     plain = converter.unstructure(book)
     assert plain["stream_type"] == "SNAPSHOT" and type(plain["stream_type"]) is str
-    assert plain["orderbook_units"] == [{"ask_price": 1.0, "bid_price": 0.5, "ask_size": 1.0, "bid_size": 2.0}]
+    assert plain["orderbook_units"] == [converter.unstructure(unit)]
+    assert list(converter.unstructure(unit).items()) == [
+        ("ask_price", 1.0), ("bid_price", 0.5), ("ask_size", 1.0), ("bid_size", 2.0)
+    ]  # fmt: skip
     assert "depth" not in plain and "data_type" not in plain
     candle = converter.unstructure(messages.Candle(
-        code="KRW-BTC", interval=messages.CandleInterval.M1, candle_date_time_utc="a", candle_date_time_kst="b",
-        opening_price=1.0, high_price=1.0, low_price=1.0, trade_price=1.0, candle_acc_trade_volume=1.0,
-        candle_acc_trade_price=1.0, timestamp=1, stream_type=messages.StreamType.REALTIME))  # fmt: skip
+        code="KRW-BTC", interval=messages.CandleInterval.M1, candle_date_time_utc="a",
+        candle_date_time_kst="b", opening_price=1.0, high_price=1.0, low_price=1.0, trade_price=1.0,
+        candle_acc_trade_volume=1.0, candle_acc_trade_price=1.0, timestamp=1,
+        stream_type=messages.StreamType.REALTIME))  # fmt: skip
     assert candle["interval"] == "1m" and "data_type" not in candle
-    merged = converter.unstructure(messages.MergedSubscription(endpoint=messages.Endpoint.PUBLIC, generation=1, streams=()))
+    merged = messages.MergedSubscription(endpoint=messages.Endpoint.PUBLIC, generation=1, streams=())
+    merged = converter.unstructure(merged)
     assert merged == {"endpoint": "public", "generation": 1, "streams": [], "format": "DEFAULT"}
 
 
@@ -99,7 +104,7 @@ def test_any_fields_pass_through_untouched() -> None:
     subscribe = messages.Subscribe(specs=(), reply_to=address)
     assert converter.unstructure(subscribe)["reply_to"] is address
     assert converter.structure(converter.unstructure(subscribe), messages.Subscribe).reply_to is address
-    config = messages.Configure(role="router", config=messages.HubConfig(), directory=messages.Directory(entries=()),
-                                state=payload)  # fmt: skip
+    config = messages.Configure(role="router", config=messages.HubConfig(),
+                                directory=messages.Directory(entries=()), state=payload)  # fmt: skip
     assert converter.unstructure(config)["state"] is payload
     assert converter.structure(converter.unstructure(config), messages.Configure) == config

@@ -61,21 +61,31 @@ def _num(x: float, simple: bool) -> str:
     return repr(x)
 
 
+_NESTED = {"orderbook_units": SIMPLE_KEYS[OrderbookUnit], "assets": SIMPLE_KEYS[AssetBalance]}
+
+
 def dump(value: Any, simple: bool, table: dict[str, str] | None = None) -> str:
     """JSON text of a DEFAULT-keyed value, renamed to SIMPLE keys when ``simple``."""
     if isinstance(value, dict):
         table = table or {}
         parts = []
         for key, item in value.items():
-            inner = {"orderbook_units": SIMPLE_KEYS[OrderbookUnit], "assets": SIMPLE_KEYS[AssetBalance]}.get(key)
             name = ("ty" if key == "type" else table.get(key, key)) if simple else key
-            parts.append(f'"{name}":{dump(item, simple, inner)}')
+            parts.append(f'"{name}":{dump(item, simple, _NESTED.get(key))}')
         return "{" + ",".join(parts) + "}"
     if isinstance(value, list):
         return "[" + ",".join(dump(item, simple, table) for item in value) + "]"
     if isinstance(value, float) and not isinstance(value, bool):
         return _num(value, simple)
     return orjson.dumps(value).decode()
+
+
+def _amount(rng: random.Random, low: float, high: float) -> Size:
+    return Size(round(rng.uniform(low, high), 8))
+
+
+def _qty(rng: random.Random, rate: float) -> Size:
+    return Size(round(rng.expovariate(rate), 8))
 
 
 def _day(rng: random.Random, code: str) -> dict[str, Any]:
@@ -94,15 +104,16 @@ def _ticker(rng: random.Random, code: str, ts: int) -> dict[str, Any]:
         "low_price": d["low"], "trade_price": d["last"], "prev_closing_price": d["open"],
         "acc_trade_price": Size(rng.uniform(1e6, 3e11)), "change": "RISE" if change > 0 else "FALL",
         "change_price": Price(abs(change)), "signed_change_price": Price(change),
-        "change_rate": round(abs(change) / d["open"], 10), "signed_change_rate": round(change / d["open"], 10),
-        "ask_bid": rng.choice(["ASK", "BID"]), "trade_volume": Size(round(rng.expovariate(50), 8)),
-        "acc_trade_volume": Size(round(rng.uniform(10, 9000), 8)), "trade_date": "20250102",
-        "trade_time": "042805", "trade_timestamp": ts - 38, "acc_ask_volume": Size(round(rng.uniform(1, 4000), 8)),
-        "acc_bid_volume": Size(round(rng.uniform(1, 4000), 8)), "highest_52_week_price": d["p"](d["high"] * 1.4),
+        "change_rate": round(abs(change) / d["open"], 10),
+        "signed_change_rate": round(change / d["open"], 10),
+        "ask_bid": rng.choice(["ASK", "BID"]), "trade_volume": _qty(rng, 50),
+        "acc_trade_volume": _amount(rng, 10, 9000), "trade_date": "20250102", "trade_time": "042805",
+        "trade_timestamp": ts - 38, "acc_ask_volume": _amount(rng, 1, 4000),
+        "acc_bid_volume": _amount(rng, 1, 4000), "highest_52_week_price": d["p"](d["high"] * 1.4),
         "highest_52_week_date": "2024-12-17", "lowest_52_week_price": d["p"](d["low"] * 0.6),
         "lowest_52_week_date": "2024-08-05", "market_state": "ACTIVE", "is_trading_suspended": False,
         "delisting_date": None, "market_warning": "NONE", "timestamp": ts,
-        "acc_trade_price_24h": Size(rng.uniform(1e6, 5e11)), "acc_trade_volume_24h": Size(round(rng.uniform(10, 9000), 8)),
+        "acc_trade_price_24h": Size(rng.uniform(1e6, 5e11)), "acc_trade_volume_24h": _amount(rng, 10, 9000),
         "stream_type": "REALTIME",
     }  # fmt: skip
 
@@ -111,11 +122,12 @@ def _trade(rng: random.Random, code: str, ts: int) -> dict[str, Any]:
     d = _day(rng, code)
     return {
         "type": "trade", "code": code, "timestamp": ts, "trade_date": "2025-01-02", "trade_time": "04:28:05",
-        "trade_timestamp": ts - 35, "trade_price": d["last"], "trade_volume": Size(round(rng.expovariate(50), 8)),
+        "trade_timestamp": ts - 35, "trade_price": d["last"], "trade_volume": _qty(rng, 50),
         "ask_bid": rng.choice(["ASK", "BID"]), "prev_closing_price": d["open"], "change": "RISE",
-        "change_price": Price(round(abs(d["last"] - d["open"]), 8)), "sequential_id": (ts - 35) * 10000 + rng.randrange(10),
-        "best_ask_price": d["last"], "best_ask_size": Size(round(rng.expovariate(5), 8)),
-        "best_bid_price": d["p"](d["last"] * 0.9995), "best_bid_size": Size(round(rng.expovariate(5), 8)),
+        "change_price": Price(round(abs(d["last"] - d["open"]), 8)),
+        "sequential_id": (ts - 35) * 10000 + rng.randrange(10),  # above 2**53 (SPEC §3.2)
+        "best_ask_price": d["last"], "best_ask_size": _qty(rng, 5),
+        "best_bid_price": d["p"](d["last"] * 0.9995), "best_bid_size": _qty(rng, 5),
         "stream_type": "REALTIME",
     }  # fmt: skip
 
@@ -124,7 +136,7 @@ def _orderbook(rng: random.Random, code: str, ts: int, depth: int = 30) -> dict[
     d = _day(rng, code)
     mid, step = d["last"], max(d["p"](d["last"] * 0.0002), 1e-8)
     units = [{"ask_price": d["p"](mid + step * (i + 1)), "bid_price": d["p"](mid - step * i),
-              "ask_size": Size(round(rng.expovariate(3), 8)), "bid_size": Size(round(rng.expovariate(3), 8))}
+              "ask_size": _qty(rng, 3), "bid_size": _qty(rng, 3)}
              for i in range(depth)]  # fmt: skip
     return {
         "type": "orderbook", "code": code, "timestamp": ts,
@@ -140,14 +152,14 @@ def _candle(rng: random.Random, code: str, ts: int) -> dict[str, Any]:
     return {
         "type": kind, "code": code, "candle_date_time_utc": "2025-01-02T04:28:00",
         "candle_date_time_kst": "2025-01-02T13:28:00", "opening_price": d["open"], "high_price": d["high"],
-        "low_price": d["low"], "trade_price": d["last"], "candle_acc_trade_volume": Size(round(rng.expovariate(20), 8)),
+        "low_price": d["low"], "trade_price": d["last"], "candle_acc_trade_volume": _qty(rng, 20),
         "candle_acc_trade_price": Size(rng.uniform(1e3, 1e7)), "timestamp": ts, "stream_type": "REALTIME",
     }  # fmt: skip
 
 
 def _my_order(rng: random.Random, code: str, ts: int) -> dict[str, Any]:
     d = _day(rng, code)
-    volume = Size(round(rng.uniform(0.001, 2), 8))
+    volume = _amount(rng, 0.001, 2)
     return {
         "type": "myOrder", "code": code, "uuid": "ac2dc2a3-fce9-40a2-a4f6-5987c25c438f", "ask_bid": "BID",
         "order_type": "limit", "state": "trade", "trade_uuid": "68315169-fba4-4175-ade3-aff14a616657",
@@ -161,8 +173,10 @@ def _my_order(rng: random.Random, code: str, ts: int) -> dict[str, Any]:
 
 
 def _my_asset(rng: random.Random, code: str, ts: int) -> dict[str, Any]:
-    assets = [{"currency": c, "balance": Size(round(rng.uniform(0, 1e4), 8)), "locked": Size(round(rng.uniform(0, 10), 8))}
-              for c in rng.sample(["KRW", "BTC", "ETH", "XRP"], rng.randint(1, 3))]  # fmt: skip
+    currencies = rng.sample(["KRW", "BTC", "ETH", "XRP"], rng.randint(1, 3))
+    assets = [
+        {"currency": c, "balance": _amount(rng, 0, 1e4), "locked": _amount(rng, 0, 10)} for c in currencies
+    ]
     return {"type": "myAsset", "asset_uuid": "e635f223-1609-4969-8fb6-4376937baad6", "assets": assets,
             "asset_timestamp": ts - 8, "timestamp": ts, "stream_type": "REALTIME"}  # fmt: skip
 
@@ -218,7 +232,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--frames", type=int, default=200_000, help="frames in the batch (default 200000)")
     parser.add_argument("--rounds", type=int, default=5, help="timing rounds, best kept (default 5)")
     parser.add_argument(
-        "--batch", type=int, default=100, help="frames per decode_batch call, like one FrameBatch (default 100)"
+        "--batch", type=int, default=100, help="frames per decode_batch call, like a FrameBatch (default 100)"
     )
     parser.add_argument("--seed", type=int, default=1, help="random seed of the frames")
 
