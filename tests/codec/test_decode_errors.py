@@ -167,9 +167,9 @@ def test_never_raises_on_damaged_frames(kind: str, simple: bool, key: str, value
     frame = copy.deepcopy(DEFAULT_FRAMES[kind])
     frame = to_simple(frame) if simple else frame
     # overwrite an existing key (or add a new one) with any JSON value
-    target = sorted(frame)[hash(key) % len(frame)] if key else key
+    target = sorted(frame)[sum(map(ord, key)) % len(frame)] if key else key
     frame[target] = value
     (event,) = decode(orjson.dumps(frame))
     assert event is not None
     if type(event) is DecodeError:
-        assert event.reason and ":" in event.reason
+        assert event.reason and len(event.excerpt) <= 200
