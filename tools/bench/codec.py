@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import sys
 import time
 from collections.abc import Callable, Iterable
 from decimal import Decimal
@@ -238,11 +239,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.frames < 2 * len(MAKERS) or args.rounds < 1 or args.batch < 1:
+        print(f"error: need --frames >= {2 * len(MAKERS)}, --rounds >= 1 and --batch >= 1", file=sys.stderr)
+        return 2
     groups = make_frames(args.frames, args.seed)
     everything = [frame for frames in groups.values() for frame in frames]
     bad = [e for e in decode_batch(everything) if type(e).__name__ == "DecodeError"]
     if bad:  # a benchmark of errors would be meaningless
-        print(f"error: {len(bad)} frames did not decode, e.g. {bad[0].reason}")
+        print(f"error: {len(bad)} frames did not decode, e.g. {bad[0].reason}", file=sys.stderr)
         return 1
     rng = random.Random(args.seed)
     rng.shuffle(everything)  # the ALL row interleaves types like a live connection does
