@@ -108,3 +108,27 @@ def test_text_ping_starts_status_up_every_interval(make_sim, connect) -> None:
     assert all(0.2 <= g <= 0.45 for g in gaps), gaps
     assert client.opcodes[-1] == websocket.ABNF.OPCODE_BINARY
     assert sim.stats()["violations"] == []
+
+
+def test_slow_consumer_is_cut_off(make_sim) -> None:
+    import socket
+
+    sim = make_sim(rate=4000.0, max_write_buffer=200_000)
+    client = websocket.create_connection(sim.public_url, timeout=5,
+                                         sockopt=((socket.SOL_SOCKET, socket.SO_RCVBUF, 4096),))
+    try:
+        client.send(json.dumps(subscribe(*({"type": t, "codes": [f"KRW-SIM00{i}" for i in range(9)]}
+                                           for t in ("ticker", "trade", "orderbook")))))
+        # Never read: the server's buffer for this client grows until it is cut off.
+        wait_for(lambda: any(v["kind"] == "slow_consumer" for v in sim.stats()["violations"]), timeout=10)
+        wait_for(lambda: sim.stats()["connections"][0]["close_reason"] == "slow_consumer", timeout=5)
+    finally:
+        client.close(timeout=0.2)
+
+
+def test_json_list_does_not_wrap_errors_or_status(sim, connect) -> None:
+    client = connect(sim.public_url)
+    client.send(subscribe({"type": "ticker", "codes": [BTC]}, fmt="JSON_LIST"))
+    assert isinstance(client.recv(), list)
+    client.send([{"ticket": "t"}, {"type": "ticker", "codes": []}])
+    assert client.collect(1.0, stop=lambda f: isinstance(f[-1], dict))[-1]["error"]["name"] == "INVALID_PARAM"

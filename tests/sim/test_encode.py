@@ -9,7 +9,7 @@ import orjson
 import pytest
 
 from tools.sim import frames
-from tools.sim.encode import SIMPLE_KEYS, encode, java_double, to_simple
+from tools.sim.encode import SIMPLE_KEYS, encode, fixed8, java_double, to_simple
 from tools.sim.market import MarketModel
 from tools.sim.markets import MarketDirectory
 from tools.sim.private import Accounts
@@ -38,7 +38,7 @@ def test_key_order_matches_samples(market: MarketModel) -> None:
     expected = sample("orderbook_default_official.json")
     assert list(book) == list(expected)
     assert list(book["orderbook_units"][0]) == list(expected["orderbook_units"][0])
-    candle = frames.candle("KRW-BTC", "candle.1s", state.candles.latest["candle.1s"], "REALTIME")
+    candle = frames.candle("KRW-BTC", "candle.1s", state.candles.latest("candle.1s"), "REALTIME")
     assert list(candle) == list(sample("candle_default_official.json"))
     listing = frames.list_subscriptions([{"type": "ticker", "codes": ["KRW-BTC"]}], "unique uuid")
     assert list(listing) == list(sample("list_subscriptions_official.json"))
@@ -67,7 +67,7 @@ def test_simple_names_and_traps(market: MarketModel) -> None:
     book = to_simple(frames.orderbook(state, 1, 0, T0, "REALTIME"))
     assert set(book) == {"ty", "cd", "tms", "tas", "tbs", "obu", "st", "lv"}
     assert list(book["obu"][0]) == ["ap", "bp", "as", "bs"]
-    candle = to_simple(frames.candle("KRW-BTC", "candle.5m", state.candles.latest["candle.5m"], "REALTIME"))
+    candle = to_simple(frames.candle("KRW-BTC", "candle.5m", state.candles.latest("candle.5m"), "REALTIME"))
     assert set(candle) == {"ty", "cd", "cdttmu", "cdttmk", "op", "hp", "lp", "tp", "catv", "catp", "tms", "st"}
     _, events = Accounts(1).place("ak", "KRW-BTC", "bid", "limit", 1.0, 1.0, T0)
     my_order, my_asset = to_simple(events[0].frame), to_simple(events[1].frame)
@@ -108,3 +108,9 @@ def test_list_formats_wrap_one_object() -> None:
     frame = {"type": "ticker", "code": "KRW-BTC"}
     assert orjson.loads(encode(frame, "JSON_LIST")) == [frame]
     assert orjson.loads(encode(frame, "SIMPLE_LIST")) == [{"ty": "ticker", "cd": "KRW-BTC"}]
+
+
+@pytest.mark.parametrize("value", [0.0007772, 2429.58834336, 1.0, 1e-8, 5e-4, 1627110713.9492302, 12.5])
+def test_fixed8_keeps_trailing_zeros_and_the_value(value: float) -> None:
+    text = fixed8(value)
+    assert len(text.partition(".")[2]) == 8 and abs(float(text) - value) <= 5e-9

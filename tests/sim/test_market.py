@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
 from tools.sim import frames
 from tools.sim.candles import INTERVALS, CandleSet
 from tools.sim.market import BOOK_GRID_MS, DAY_MS, MarketModel
@@ -99,7 +103,7 @@ def test_candles_ohlc_per_interval_and_only_after_trades() -> None:
 def test_candle_frame_times() -> None:
     candles = CandleSet()
     candles.add(1735792085800, 142009000.0, 0.00606119, 1735792085824)
-    frame = frames.candle("KRW-BTC", "candle.1s", candles.latest["candle.1s"], "REALTIME")
+    frame = frames.candle("KRW-BTC", "candle.1s", candles.latest("candle.1s"), "REALTIME")
     # Same instant as the documented sample (SPEC §3.4 sample candle_default_official.json).
     assert frame["candle_date_time_utc"] == "2025-01-02T04:28:05"
     assert frame["candle_date_time_kst"] == "2025-01-02T13:28:05"
@@ -175,3 +179,27 @@ def test_market_rate_accounting_matches_frames_produced() -> None:
 def test_synthetic_codes() -> None:
     assert synthetic_codes(3) == ["KRW-SIM000", "KRW-SIM001", "KRW-SIM002"]
     assert len(set(synthetic_codes(1500))) == 1500
+
+
+@given(st.lists(st.tuples(st.integers(0, 900_000), st.floats(1, 1000), st.floats(0.001, 5)), min_size=1, max_size=60),
+       st.lists(st.integers(0, 59), max_size=10))
+def test_candles_equal_a_brute_force_aggregation(steps, peeks) -> None:
+    """Folding the 1 s aggregate into longer candles gives exactly the per-period OHLCV."""
+    candles = CandleSet()
+    trades = []
+    ts = T0
+    for i, (gap, price, volume) in enumerate(steps):
+        ts += gap
+        candles.add(ts, price, volume, ts)
+        trades.append((ts, price, volume))
+        if i in peeks:
+            candles.latest("candle.60m")  # folding early must not change the result
+            candles.flush()
+    for kind, period in INTERVALS.items():
+        start = ts - ts % period
+        inside = [t for t in trades if t[0] - t[0] % period == start]
+        candle = candles.latest(kind)
+        assert candle.start == start
+        assert (candle.open, candle.close) == (inside[0][1], inside[-1][1])
+        assert (candle.high, candle.low) == (max(t[1] for t in inside), min(t[1] for t in inside))
+        assert candle.volume == pytest.approx(sum(t[2] for t in inside))

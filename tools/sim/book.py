@@ -25,7 +25,7 @@ Unit = tuple[float, float, float, float]
 class Book:
     """One pair's book; the caller owns the RNG (shared, so event order decides everything)."""
 
-    __slots__ = ("anchor", "bid", "spread", "asks", "bids", "mean_size", "rng")
+    __slots__ = ("anchor", "bid", "spread", "asks", "bids", "mean_size", "rng", "prices")
 
     def __init__(self, mid_index: int, mean_size: float, rng: random.Random, bid_units: int = MAX_UNITS) -> None:
         self.rng = rng
@@ -40,6 +40,8 @@ class Book:
         """``[offset, size]`` above the best ask, ascending offsets from 0."""
         self.bids = self._side(bid_units)
         """``[offset, size]`` below the best bid, ascending offsets from 0."""
+        self.prices: dict[int, float] = {}
+        """Tick index -> rounded price (cache; prices repeat from frame to frame)."""
 
     def _side(self, units: int) -> list[list[float]]:
         side, offset = [], 0
@@ -50,7 +52,7 @@ class Book:
 
     def new_size(self) -> float:
         """A random unit size, 8 decimals, never zero."""
-        return max(0.00000001, round(self.mean_size * self.rng.lognormvariate(0.0, 1.0), 8))
+        return max(0.00000001, round(self.mean_size * math.exp(self.rng.gauss(0.0, 1.0)), 8))
 
     def lean(self) -> float:
         """Bias in [-0.3, 0.3]: positive when the price sits above its first level."""
@@ -80,7 +82,7 @@ class Book:
         roll = rng.random()
         if roll < 0.55:
             side = self.asks if rng.random() < 0.5 else self.bids
-            side[rng.randrange(min(len(side), 10))][1] = self.new_size()
+            side[int(rng.random() * min(len(side), 10))][1] = self.new_size()
         elif roll < 0.9:
             self._step(1 if rng.random() < 0.5 - self.lean() else -1)
         else:
@@ -92,13 +94,41 @@ class Book:
 
     def units(self, depth: int, level: float, tick: float, decimals: int) -> list[Unit]:
         """``depth`` units of (ask_price, bid_price, ask_size, bid_size), zero-padded (SPEC §3.3)."""
-        top = self.bid + self.spread
-        asks = [(top + off, size) for off, size in self.asks[:depth]]
-        bids = [(self.bid - off, size) for off, size in self.bids[:depth] if self.bid - off >= 1]
         if level:
-            step = max(1, round(level / tick))
-            asks = self._grouped(asks, depth, step, 1)
-            bids = self._grouped(bids, depth, step, -1)
+            return self._grouped_units(depth, level, tick, decimals)
+        prices = self.prices
+        if len(prices) > 4096:
+            prices.clear()
+        top, bid = self.bid + self.spread, self.bid
+        asks, bids = self.asks, self.bids
+        units = []
+        for i in range(depth):
+            if i < len(asks):
+                offset, ask_size = asks[i]
+                index = top + offset
+                ask = prices.get(index)
+                if ask is None:
+                    ask = prices[index] = round(index * tick, decimals)
+            else:
+                ask = ask_size = 0
+            index = bid - bids[i][0] if i < len(bids) else 0
+            if index >= 1:
+                bid_size = bids[i][1]
+                price = prices.get(index)
+                if price is None:
+                    price = prices[index] = round(index * tick, decimals)
+            else:
+                price = bid_size = 0
+            units.append((ask, price, ask_size, bid_size))
+        return units
+
+    def _grouped_units(self, depth: int, level: float, tick: float, decimals: int) -> list[Unit]:
+        top = self.bid + self.spread
+        asks = [(top + off, size) for off, size in self.asks]
+        bids = [(self.bid - off, size) for off, size in self.bids if self.bid - off >= 1]
+        step = max(1, round(level / tick))
+        asks = self._grouped(asks, depth, step, 1)
+        bids = self._grouped(bids, depth, step, -1)
         units = []
         for i in range(depth):
             ap, asz = asks[i] if i < len(asks) else (0, 0)

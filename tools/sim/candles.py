@@ -5,6 +5,11 @@ its period. Changed candles are flushed at most once per second and only if a tr
 them (the caller flushes on every whole-second boundary); a candle whose period ended before a
 flush is simply superseded, which reproduces the live gaps (SPEC §10 item 13). The snapshot of an
 interval is its latest candle, i.e. the previous period's while the current one has no trade.
+
+Cost: a trade updates only the 1 s candle and a running aggregate; the longer intervals fold
+that aggregate in when asked (flush, snapshot) or when the second rolls. All trades of one
+aggregate share one second, hence one period of every longer interval (periods are whole
+seconds aligned on the UTC epoch), so folding is exact.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ INTERVALS: dict[str, int] = {
 }
 """Candle type -> period in ms; periods align on UTC epoch multiples (240m: UTC 0/4/8...h)."""
 
-_ITEMS = tuple(INTERVALS.items())
+_LONGER = tuple((kind, period) for kind, period in INTERVALS.items() if period > 1_000)
 
 
 class Candle:
@@ -45,44 +50,83 @@ class Candle:
 
 
 class CandleSet:
-    """Latest candle of every interval for one pair, and the set changed since the last flush."""
+    """Latest candle of every interval for one pair, and whether trades changed them."""
 
-    __slots__ = ("latest", "dirty")
+    __slots__ = ("one", "longer", "pending", "dirty")
 
     def __init__(self) -> None:
-        self.latest: dict[str, Candle] = {}
-        """Candle type -> latest candle (the snapshot)."""
-        self.dirty: set[str] = set()
-        """Candle types changed since the last flush."""
+        self.one: Candle | None = None
+        """The current (or last) 1 s candle."""
+        self.longer: dict[str, Candle] = {}
+        """Longer candle type -> latest candle, up to the last fold."""
+        self.pending: Candle | None = None
+        """Trades not yet folded into the longer candles (all in one second)."""
+        self.dirty = False
+        """A trade changed the candles since the last flush (a trade changes every interval)."""
 
     def add(self, trade_ts: int, price: float, volume: float, timestamp: int) -> int:
-        """Fold one trade into every interval; returns how many intervals became dirty."""
+        """Fold one trade in; returns how many intervals became dirty (9 or 0)."""
         notional = price * volume
-        latest = self.latest
-        for kind, period in _ITEMS:
-            candle = latest.get(kind)
-            if candle is None or not 0 <= trade_ts - candle.start < period:
-                latest[kind] = Candle(trade_ts - trade_ts % period, price, volume, notional, timestamp)
-                continue
-            if price > candle.high:
-                candle.high = price
-            elif price < candle.low:
-                candle.low = price
-            candle.close = price
-            candle.volume += volume
-            candle.notional += notional
-            candle.timestamp = timestamp
-        dirty = self.dirty
-        if len(dirty) == len(_ITEMS):
+        one = self.one
+        if one is None or not 0 <= trade_ts - one.start < 1_000:
+            self._fold()
+            start = trade_ts - trade_ts % 1_000
+            self.one = Candle(start, price, volume, notional, timestamp)
+            self.pending = Candle(start, price, volume, notional, timestamp)
+        else:
+            for candle in (one, self.pending or self._new_pending(one.start, price)):
+                if price > candle.high:
+                    candle.high = price
+                elif price < candle.low:
+                    candle.low = price
+                candle.close = price
+                candle.volume += volume
+                candle.notional += notional
+                candle.timestamp = timestamp
+        if self.dirty:
             return 0
-        before = len(dirty)
-        dirty.update(INTERVALS)
-        return len(_ITEMS) - before
+        self.dirty = True
+        return len(INTERVALS)
+
+    def _new_pending(self, start: int, price: float) -> Candle:
+        self.pending = Candle(start, price, 0.0, 0.0, 0)
+        return self.pending
+
+    def _fold(self) -> None:
+        pending = self.pending
+        if pending is None:
+            return
+        self.pending = None
+        longer = self.longer
+        start_ts = pending.start
+        for kind, period in _LONGER:
+            candle = longer.get(kind)
+            if candle is None or not 0 <= start_ts - candle.start < period:
+                candle = longer[kind] = Candle(start_ts - start_ts % period, pending.open, 0.0, 0.0, 0)
+                candle.high, candle.low = pending.high, pending.low
+            else:
+                if pending.high > candle.high:
+                    candle.high = pending.high
+                if pending.low < candle.low:
+                    candle.low = pending.low
+            candle.close = pending.close
+            candle.volume += pending.volume
+            candle.notional += pending.notional
+            candle.timestamp = pending.timestamp
+
+    def latest(self, kind: str) -> Candle | None:
+        """The snapshot candle of ``kind``: the latest candle that exists."""
+        if kind == "candle.1s":
+            return self.one
+        self._fold()
+        return self.longer.get(kind)
 
     def flush(self) -> list[tuple[str, Candle]]:
-        """Dirty (type, candle) pairs, oldest interval first; clears the dirty set."""
+        """Every (type, candle) if a trade changed them since the last flush; clears the flag."""
         if not self.dirty:
             return []
-        out = [(kind, self.latest[kind]) for kind in INTERVALS if kind in self.dirty]
-        self.dirty.clear()
+        self.dirty = False
+        self._fold()
+        out = [("candle.1s", self.one)] if self.one is not None else []
+        out.extend((kind, self.longer[kind]) for kind, _ in _LONGER if kind in self.longer)
         return out

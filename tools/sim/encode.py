@@ -13,12 +13,11 @@ Number spelling (SPEC §3.8 [WIRE]): in ``wire`` style DEFAULT writes floats lik
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 import orjson
 
-__all__ = ["SIMPLE_KEYS", "encode", "java_double", "to_simple"]
+__all__ = ["SIMPLE_KEYS", "encode", "fixed8", "java_double", "to_simple"]
 
 _COMMON = {"type": "ty", "code": "cd", "timestamp": "tms", "stream_type": "st"}
 _SHARED_PRICES = {
@@ -76,21 +75,32 @@ def _kind(frame: dict[str, Any]) -> str:
     return "candle" if kind.startswith("candle.") else kind
 
 
+_RENAMES: dict[tuple[str, tuple[str, ...]], tuple[str, ...]] = {}
+
+
+def _renamed(kind: str, keys: tuple[str, ...]) -> tuple[str, ...]:
+    """SIMPLE names of a key sequence, cached per (kind, keys)."""
+    cached = _RENAMES.get((kind, keys))
+    if cached is None:
+        names = SIMPLE_KEYS.get(kind, {})
+        cached = _RENAMES[(kind, keys)] = tuple(names.get(k, k) for k in keys)
+    return cached
+
+
 def to_simple(frame: dict[str, Any]) -> dict[str, Any]:
     """The SIMPLE spelling of a DEFAULT frame (unknown frames, e.g. errors, are unchanged)."""
-    names = SIMPLE_KEYS.get(_kind(frame))
-    if names is None:
+    kind = _kind(frame)
+    if kind not in SIMPLE_KEYS:
         return frame
-    out = {}
-    for key, value in frame.items():
-        if isinstance(value, list) and key in SIMPLE_KEYS:
-            inner = SIMPLE_KEYS[key]
-            value = [{inner.get(k, k): v for k, v in item.items()} for item in value]
-        out[names.get(key, key)] = value
+    out = dict(zip(_renamed(kind, tuple(frame)), frame.values()))
+    for key in ("orderbook_units", "assets", "result"):
+        items = frame.get(key)
+        if items:
+            short = SIMPLE_KEYS[kind][key]
+            out[short] = [dict(zip(_renamed(key, tuple(item)), item.values())) for item in items]
     return out
 
 
-@functools.lru_cache(maxsize=1 << 16)
 def java_double(value: float) -> str:
     """``Double.toString`` spelling: plain in [1e-3, 1e7), else ``d.dddE±n``; always a dot."""
     if value == 0:
@@ -116,35 +126,103 @@ def java_double(value: float) -> str:
     return f"{sign}{digits[0]}.{digits[1:] or '0'}E{exponent}"
 
 
+def fixed8(value: float) -> str:
+    """Eight decimals, trailing zeros kept (``0.00077720``)."""
+    return "%.8f" % value
+
+
+# Fragment caches: prices and unchanged sizes repeat from frame to frame. Bounded: cleared
+# when full (a cache miss only costs the formatting).
+_CACHE_LIMIT = 200_000
+_JAVA: dict[float, orjson.Fragment] = {}
+_FIXED: dict[float, orjson.Fragment] = {}
+
+
+def _java(value: float) -> orjson.Fragment:
+    fragment = _JAVA.get(value)
+    if fragment is None:
+        if len(_JAVA) > _CACHE_LIMIT:
+            _JAVA.clear()
+        fragment = _JAVA[value] = orjson.Fragment(java_double(value))
+    return fragment
+
+
+def _fixed(value: float) -> orjson.Fragment:
+    fragment = _FIXED.get(value)
+    if fragment is None:
+        if len(_FIXED) > _CACHE_LIMIT:
+            _FIXED.clear()
+        fragment = _FIXED[value] = orjson.Fragment(fixed8(value))
+    return fragment
+
+
+_NOT_NUMBERS = frozenset({
+    "type", "code", "change", "ask_bid", "trade_date", "trade_time", "trade_timestamp", "highest_52_week_date",
+    "lowest_52_week_date", "market_state", "is_trading_suspended", "delisting_date", "market_warning", "timestamp",
+    "stream_type", "sequential_id", "candle_date_time_utc", "candle_date_time_kst", "uuid", "order_type", "state",
+    "trade_uuid", "trades_count", "time_in_force", "is_maker", "identifier", "smp_type", "order_timestamp",
+    "asset_uuid", "asset_timestamp", "method", "ticket", "result", "currency",
+})
+"""Keys that never hold a float: skipped by the number speller."""
+
+_NESTED = ("orderbook_units", "assets")
+_PLANS: dict[tuple[str, int], tuple[tuple[str, ...], tuple[str, ...]]] = {}
+
+
+def _plan(frame: dict[str, Any]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(size keys, other number keys) of a frame shape, cached per (type, key count)."""
+    shape = (frame.get("type") or frame.get("currency") or "", len(frame))
+    plan = _PLANS.get(shape)
+    if plan is None:
+        keys = [k for k in frame if k not in _NOT_NUMBERS and k not in _NESTED]
+        plan = _PLANS[shape] = (tuple(k for k in keys if k in _SIZE_KEYS), tuple(k for k in keys if k not in _SIZE_KEYS))
+    return plan
+
+
 def _wire_default(frame: dict[str, Any]) -> dict[str, Any]:
-    out = {}
-    for key, value in frame.items():
+    # orjson already spells a float like Java inside [1e-3, 1e7); only the rest need a Fragment.
+    out = dict(frame)
+    sizes, others = _plan(frame)
+    for key in sizes:
+        value = out[key]
         if type(value) is float:
-            value = orjson.Fragment(f"{value:.8f}" if key in _SIZE_KEYS else java_double(value))
-        elif type(value) is list and value and type(value[0]) is dict:
-            value = [_wire_default(item) for item in value]
-        out[key] = value
+            out[key] = _fixed(value)
+    for key in others:
+        value = out[key]
+        if type(value) is float and value and not 1e-3 <= abs(value) < 1e7:
+            out[key] = _java(value)
+    for key in _NESTED:
+        items = out.get(key)
+        if items:
+            out[key] = [_wire_default(item) for item in items]
     return out
 
 
 def _wire_simple(frame: dict[str, Any]) -> dict[str, Any]:
-    out = {}
-    for key, value in frame.items():
+    # Called on the DEFAULT dict before renaming: integral values plain, the rest like Java.
+    out = dict(frame)
+    sizes, others = _plan(frame)
+    for key in sizes + others:
+        value = out[key]
         if type(value) is float:
-            value = int(value) if value.is_integer() else orjson.Fragment(java_double(value))
-        elif type(value) is list and value and type(value[0]) is dict:
-            value = [_wire_simple(item) for item in value]
-        out[key] = value
+            if value.is_integer():
+                out[key] = int(value)
+            elif not 1e-3 <= abs(value) < 1e7:
+                out[key] = _java(value)
+    for key in _NESTED:
+        items = out.get(key)
+        if items:
+            out[key] = [_wire_simple(item) for item in items]
     return out
 
 
 def encode(frame: dict[str, Any], fmt: str = "DEFAULT", style: str = "wire") -> bytes:
     """UTF-8 JSON bytes of a DEFAULT frame in format ``fmt`` (DEFAULT, SIMPLE, *_LIST)."""
     simple = fmt in ("SIMPLE", "SIMPLE_LIST")
-    if simple:
-        frame = to_simple(frame)
     if style == "wire":
         frame = _wire_simple(frame) if simple else _wire_default(frame)
+    if simple:
+        frame = to_simple(frame)
     data = orjson.dumps(frame)
     if fmt in ("JSON_LIST", "SIMPLE_LIST"):
         return b"[" + data + b"]"

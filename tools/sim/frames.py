@@ -35,16 +35,24 @@ def _parts(ts_ms: int) -> tuple[str, str, str, str]:
 
 
 def _change(state: CodeState) -> tuple[str, float, float, float]:
-    """(change, change_price, signed_change_price, change_rate) against the previous close."""
+    """(change, change_price, signed_change_price, change_rate) against the previous close.
+
+    Memoised per trade: ticker and trade frames of one trade share it.
+    """
+    memo = state.change_memo
+    if memo is not None and memo[0] == state.sequential_id:
+        return memo[1]
     price, prev = state.price, state.prev_close
-    decimals = state.instrument.decimals
-    diff = round(price - prev, decimals)
+    diff = round(price - prev, state.instrument.decimals)
     rate = round(abs(diff) / prev, 10) if prev else 0.0
     if diff > 0:
-        return "RISE", diff, diff, rate
-    if diff < 0:
-        return "FALL", -diff, diff, rate
-    return "EVEN", 0.0, 0.0, 0.0
+        result = ("RISE", diff, diff, rate)
+    elif diff < 0:
+        result = ("FALL", -diff, diff, rate)
+    else:
+        result = ("EVEN", 0.0, 0.0, 0.0)
+    state.change_memo = (state.sequential_id, result)
+    return result
 
 
 def ticker(state: CodeState, stream_type: str, start_ms: int) -> dict[str, Any]:

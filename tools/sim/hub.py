@@ -50,6 +50,8 @@ class Hub:
         self._last_ms = int(now * 1000)
         self._second = self._last_ms // 1000
         self._dirty: dict[int, SimConnection] = {}
+        self._targets_cache: dict[tuple[str, str], list[tuple[Route, SimConnection]]] = {}
+        """(type, code) -> routes receiving REALTIME now; cleared whenever a set changes."""
 
     # -- subscriptions ---------------------------------------------------------------------
 
@@ -57,6 +59,7 @@ class Hub:
         self.connections[conn.id] = conn
 
     def remove(self, conn: SimConnection) -> None:
+        self._targets_cache.clear()
         self._unindex(conn)
         self.connections.pop(conn.id, None)
         self._dirty.pop(conn.id, None)
@@ -71,6 +74,7 @@ class Hub:
 
     def subscribe(self, conn: SimConnection, request: Subscribe) -> None:
         """Replace the connection's whole subscription set (SPEC §2.1 rule 1)."""
+        self._targets_cache.clear()
         self._unindex(conn)
         conn.request = request
         conn.routes = expand(request, self.market.directory)
@@ -102,6 +106,7 @@ class Hub:
                     conn.queue(encode(frame, conn.format, self.config.number_style), route.type)
             if route.realtime:
                 conn.active.add(route)
+        self._targets_cache.clear()
         self._dirty[conn.id] = conn
         self.flush()
 
@@ -116,7 +121,7 @@ class Hub:
         if route.type == "orderbook":
             # SPEC §3.3: a quiet book's snapshot carries the time of its last change.
             return frames.orderbook(state, route.depth, route.level, state.book_changed, "SNAPSHOT")
-        candle = state.candles.latest.get(route.type)
+        candle = state.candles.latest(route.type)
         return None if candle is None else frames.candle(route.code, route.type, candle, "SNAPSHOT")
 
     # -- market ------------------------------------------------------------------------------
@@ -152,17 +157,16 @@ class Hub:
         self._last_ms = now_ms
         self.flush()
 
-    def _targets(self, kind: str, code: str) -> Iterable[tuple[Route, SimConnection]]:
-        entries = self.index.get((kind, code))
-        if not entries:
-            return ()
-        return [(route, conn) for (_, route), conn in entries.items() if route in conn.active]
+    def _targets(self, kind: str, code: str) -> list[tuple[Route, SimConnection]]:
+        key = (kind, code)
+        targets = self._targets_cache.get(key)
+        if targets is None:
+            entries = self.index.get(key) or {}
+            targets = [(route, conn) for (_, route), conn in entries.items() if route in conn.active]
+            self._targets_cache[key] = targets
+        return targets
 
-    def _send_shared(self, kind: str, code: str, build: Callable[[], dict[str, Any]]) -> None:
-        targets = self._targets(kind, code)
-        if not targets:
-            return
-        frame = build()
+    def _send_shared(self, targets: list[tuple[Route, SimConnection]], kind: str, frame: dict[str, Any]) -> None:
         cache: dict[str, bytes] = {}
         style = self.config.number_style
         for _, conn in targets:
@@ -173,9 +177,13 @@ class Hub:
             self._dirty[conn.id] = conn
 
     def _route_trade(self, code: str) -> None:
-        state = self.market.states[code]
-        self._send_shared("trade", code, lambda: frames.trade(state, "REALTIME"))
-        self._send_shared("ticker", code, lambda: frames.ticker(state, "REALTIME", self.market.start_ms))
+        targets = self._targets("trade", code)
+        if targets:
+            self._send_shared(targets, "trade", frames.trade(self.market.states[code], "REALTIME"))
+        targets = self._targets("ticker", code)
+        if targets:
+            frame = frames.ticker(self.market.states[code], "REALTIME", self.market.start_ms)
+            self._send_shared(targets, "ticker", frame)
 
     def _route_book(self, code: str, slot: int) -> None:
         targets = self._targets("orderbook", code)
@@ -194,8 +202,9 @@ class Hub:
 
     def _flush_candles(self, stalled: bool) -> None:
         for code, kind, candle in self.market.flush_candles():
-            if not stalled:
-                self._send_shared(kind, code, lambda: frames.candle(code, kind, candle, "REALTIME"))
+            targets = None if stalled else self._targets(kind, code)
+            if targets:
+                self._send_shared(targets, kind, frames.candle(code, kind, candle, "REALTIME"))
 
     # -- private -----------------------------------------------------------------------------
 
@@ -221,7 +230,9 @@ class Hub:
         """Send a non-market frame now (error, status, LIST_SUBSCRIPTIONS answer)."""
         if self.faults.data_stalled(self.clock()):
             return
-        data = encode(frame, conn.format, self.config.number_style)
+        # Errors and status frames keep one shape whatever the format; answers follow it.
+        fmt = conn.format if kind == "list_subscriptions" else "DEFAULT"
+        data = encode(frame, fmt, self.config.number_style)
         conn.queue(data if self.config.control_frames_binary else data.decode(), kind)
         self._dirty[conn.id] = conn
         self.flush()
@@ -251,5 +262,5 @@ class Hub:
                 self.stats.dropped_frames += queued
                 if problem == "slow":
                     self.stats.violation(now, "slow_consumer", conn.id, buffered=conn.ws.transport.get_write_buffer_size())
-                    conn.closing = True
+                    conn.close_reason, conn.closing = "slow_consumer", True
                     conn.ws.transport.abort()

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import bisect
 import collections
-import dataclasses
 import datetime
 import itertools
+import math
 import random
+from typing import NamedTuple
 
 from tools.sim.book import MAX_UNITS, Book
 from tools.sim.candles import CandleSet
@@ -31,9 +32,8 @@ DAY_MS = 86_400_000
 _QUOTE_IN_KRW = {"KRW": 1.0, "BTC": 142_000_000.0, "USDT": 1_400.0}
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class Event:
-    """What one market step did."""
+class Event(NamedTuple):
+    """What one market step did (a named tuple: one is made per event, so it must be cheap)."""
 
     kind: str
     """``trade`` or ``quote`` (order book change only)."""
@@ -51,7 +51,7 @@ class CodeState:
         "acc_volume", "acc_price", "acc_ask", "acc_bid", "base24_volume", "base24_price",
         "window", "window_volume", "window_price", "h52", "h52_date", "l52", "l52_date",
         "trade_volume", "ask_bid", "trade_ts", "event_ts", "seq_ms", "seq_n", "sequential_id",
-        "day", "phase", "book_dirty", "book_changed", "book_since", "book_slot",
+        "day", "phase", "book_dirty", "book_changed", "book_since", "book_slot", "change_memo",
     )
 
     def __init__(self, instrument: Instrument, rng: random.Random, start_ms: int) -> None:
@@ -95,6 +95,8 @@ class CodeState:
         self.day = start_ms // DAY_MS
         self.seq_ms = 0
         self.seq_n = 0
+        self.change_memo: tuple[int, tuple[str, float, float, float]] | None = None
+        """(sequential_id, change fields) cache for the frame builders."""
         ts = start_ms - rng.randint(50, 5_000)
         self.trade_volume = 0.0
         self.ask_bid = "BID"
@@ -102,7 +104,7 @@ class CodeState:
         self.event_ts = ts
         self.sequential_id = 0
         self.trade(ts, ts, self.price, max(0.00000001, round(mean_size * 0.3, 8)), rng.random() < 0.5)
-        self.candles.dirty.clear()
+        self.candles.dirty = False
 
     def trade(self, trade_ts: int, event_ts: int, price: float, volume: float, buyer_taker: bool) -> int:
         """Apply one trade to the day statistics and candles; returns candles newly dirty."""
@@ -113,8 +115,10 @@ class CodeState:
             self.open = self.high = self.low = price
             self.acc_volume = self.acc_price = self.acc_ask = self.acc_bid = 0.0
         self.price = price
-        self.high = max(self.high, price)
-        self.low = min(self.low, price)
+        if price > self.high:
+            self.high = price
+        elif price < self.low:
+            self.low = price
         notional = price * volume
         self.acc_volume = round(self.acc_volume + volume, 8)
         self.acc_price += notional
@@ -195,10 +199,10 @@ class MarketModel:
             return Event("quote", code, self._touch_book(state, now_ms))
         buyer_taker = rng.random() < 0.5 - book.lean()  # sellers lean in above the first price
         inst = state.instrument
-        wanted = max(0.00000001, round(book.mean_size * 0.3 * rng.lognormvariate(0.0, 1.2), 8))
+        wanted = max(0.00000001, round(book.mean_size * 0.3 * math.exp(rng.gauss(0.0, 1.2)), 8))
         index, volume = book.take(buyer_taker, wanted)
         price = round(index * inst.tick, inst.decimals)
-        lag = rng.randint(3, 40)  # the frame leaves a few ms after the match (sample: 38 ms)
+        lag = 3 + int(rng.random() * 38)  # the frame leaves a few ms after the match (sample: 38 ms)
         trade_ts = max(state.trade_ts, now_ms - lag)
         candles = state.trade(trade_ts, now_ms, price, volume, buyer_taker)
         if candles:
