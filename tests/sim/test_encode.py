@@ -114,3 +114,9 @@ def test_list_formats_wrap_one_object() -> None:
 def test_fixed8_keeps_trailing_zeros_and_the_value(value: float) -> None:
     text = fixed8(value)
     assert len(text.partition(".")[2]) == 8 and abs(float(text) - value) <= 5e-9
+
+
+def test_frames_without_a_type_encode_whatever_came_first() -> None:
+    # Error and status frames share a key count; each keeps its own shape.
+    assert orjson.loads(encode({"error": {"name": "X", "message": "m"}})) == {"error": {"name": "X", "message": "m"}}
+    assert encode({"status": "UP"}) == b'{"status":"UP"}'

@@ -141,13 +141,22 @@ def test_candles_follow_trades(make_sim, connect) -> None:
     by_start: dict[str, dict] = {}
     for candle in candles:
         by_start[candle["candle_date_time_utc"]] = candle  # the latest frame per candle wins
+    checked = 0
     for start, candle in by_start.items():
-        inside = [t for t in trades if f"{t['trade_date']}T{t['trade_time']}" == start]
-        if not inside or candle is candles[-1]:
+        # A candle frame folds the trades of its second published up to its timestamp; a trade
+        # matched just before a flush but published after it lands in a superseded candle (the
+        # live gaps, SPEC §10 item 13), so only those up to the candle's timestamp are compared.
+        inside = [t for t in trades if f"{t['trade_date']}T{t['trade_time']}" == start
+                  and t["timestamp"] <= candle["timestamp"]]
+        if not inside:
             continue
         prices = [t["trade_price"] for t in inside]
         assert candle["high_price"] >= max(prices) and candle["low_price"] <= min(prices)
-        assert candle["trade_price"] in prices
+        last = [t for t in inside if t["timestamp"] == candle["timestamp"]]
+        if last:
+            assert candle["trade_price"] == last[-1]["trade_price"]
+        checked += 1
+    assert checked >= 1
     times = [c["candle_date_time_utc"] for c in candles]
     assert len(times) == len(set(times)) or len(candles) <= 4  # at most ~one frame per candle per second
 

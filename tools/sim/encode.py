@@ -166,12 +166,12 @@ _NOT_NUMBERS = frozenset({
 """Keys that never hold a float: skipped by the number speller."""
 
 _NESTED = ("orderbook_units", "assets")
-_PLANS: dict[tuple[str, int], tuple[tuple[str, ...], tuple[str, ...]]] = {}
+_PLANS: dict[tuple[str, ...], tuple[tuple[str, ...], tuple[str, ...]]] = {}
 
 
 def _plan(frame: dict[str, Any]) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(size keys, other number keys) of a frame shape, cached per (type, key count)."""
-    shape = (frame.get("type") or frame.get("currency") or "", len(frame))
+    """(size keys, other number keys) of a frame shape, cached per key sequence."""
+    shape = tuple(frame)
     plan = _PLANS.get(shape)
     if plan is None:
         keys = [k for k in frame if k not in _NOT_NUMBERS and k not in _NESTED]

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import http
 import itertools
+import logging
 import time
 from typing import Any
 
@@ -35,6 +36,8 @@ from tools.sim.routes import describe
 from tools.sim.stats import ConnectionRecord, Stats
 
 __all__ = ["PRIVATE_PATH", "PUBLIC_PATH", "WebSocketSide"]
+
+logger = logging.getLogger(__name__)
 
 PUBLIC_PATH = "/websocket/v1"
 PRIVATE_PATH = "/websocket/v1/private"
@@ -242,24 +245,34 @@ class WebSocketSide:
         interval = self.config.tick_interval
         while True:
             await asyncio.sleep(interval)
-            self.hub.tick()
+            try:
+                self.hub.tick()
+            except Exception:  # a bug must not stop the market: log it, keep ticking
+                logger.exception("market tick failed")
 
     async def _sweeper(self) -> None:
-        cfg = self.config
         while True:
             await asyncio.sleep(0.05)
-            now = time.time()
-            stalled = self.faults.all_stalled(now)
-            for conn in list(self.hub.connections.values()):
-                ws = conn.ws
-                if ws.held and not stalled:
-                    ws.release()
-                if cfg.idle_timeout and now - conn.last_traffic >= cfg.idle_timeout and not conn.closing:
-                    # SPEC §4 [WIRE]: 1006, no close frame.
-                    conn.close_reason, conn.closing = "idle", True
-                    ws.transport.abort()
-                    continue
-                if conn.status_up_next is not None and now >= conn.status_up_next and not conn.closing:
-                    while conn.status_up_next <= now:
-                        conn.status_up_next += cfg.status_up_interval
-                    self.hub.send_control(conn, frames.status_up(), "status")
+            try:
+                self._sweep()
+            except Exception:  # a bug must not stop idle closes and keep-alives
+                logger.exception("sweep failed")
+
+    def _sweep(self) -> None:
+        """Release stalled input, close idle sockets, send due status frames."""
+        cfg = self.config
+        now = time.time()
+        stalled = self.faults.all_stalled(now)
+        for conn in list(self.hub.connections.values()):
+            ws = conn.ws
+            if ws.held and not stalled:
+                ws.release()
+            if cfg.idle_timeout and now - conn.last_traffic >= cfg.idle_timeout and not conn.closing:
+                # SPEC §4 [WIRE]: 1006, no close frame.
+                conn.close_reason, conn.closing = "idle", True
+                ws.transport.abort()
+                continue
+            if conn.status_up_next is not None and now >= conn.status_up_next and not conn.closing:
+                while conn.status_up_next <= now:
+                    conn.status_up_next += cfg.status_up_interval
+                self.hub.send_control(conn, frames.status_up(), "status")
