@@ -139,7 +139,8 @@ def test_ccxt_pro_upbit_parses_what_the_simulator_sent(reader) -> None:
     candles = [f for f in sent if f.get("type") == "candle.1s"]
 
     for ticker in got["tickers"]:
-        match = [f for f in tickers if f["trade_timestamp"] == ticker["timestamp"] and f["trade_price"] == ticker["last"]]
+        match = [f for f in tickers
+                 if f["trade_timestamp"] == ticker["timestamp"] and f["trade_price"] == ticker["last"]]
         assert match, ticker
         frame = match[-1]
         assert (ticker["high"], ticker["low"], ticker["open"], ticker["previousClose"]) == (
@@ -176,7 +177,8 @@ def test_ccxt_pro_upbit_parses_what_the_simulator_sent(reader) -> None:
 
     assert got["balance"]["KRW"]["free"] == 1234567.0 and got["balance"]["KRW"]["used"] == 0.0
     (order,) = [o for o in got["orders"] if o["id"] == got["order_uuid"]]
-    assert (order["side"], order["price"], order["amount"], order["clientOrderId"]) == ("buy", 100_000_000.0, 0.001, "ccxt-1")
+    assert (order["side"], order["price"], order["amount"], order["clientOrderId"]) == (
+        "buy", 100_000_000.0, 0.001, "ccxt-1")
     assert order["status"] == "open"
 
     stats = sim.stats()

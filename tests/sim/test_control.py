@@ -12,7 +12,7 @@ import urllib.request
 
 import pytest
 
-from tests.sim.conftest import Client, port_is_closed, subscribe, wait_for
+from tests.sim.conftest import Client, port_is_closed, subscribe
 
 
 def call(base: str, path: str, body: dict | None = None) -> tuple[int, object]:
@@ -82,3 +82,19 @@ def test_cli_prints_urls_then_serves_until_interrupted(tmp_path) -> None:
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=10) == 0
     assert port_is_closed(ready["port"]) and port_is_closed(ready["control_port"])
+
+
+def test_stop_closes_every_socket_and_joins_the_thread(connect) -> None:
+    from tools.sim import SimConfig, Simulator
+
+    sim = Simulator(SimConfig(markets=2, handshake_limit=0)).start()
+    try:
+        client = connect(sim.public_url)
+        client.send(subscribe({"type": "trade", "codes": ["KRW-SIM000"]}))
+        client.recv()
+    finally:
+        sim.stop()
+    assert port_is_closed(sim.port) and port_is_closed(sim.control_port)
+    assert sim._thread is None
+    with pytest.raises(RuntimeError):
+        sim.stats()

@@ -72,9 +72,11 @@ def test_simple_names_and_traps(market: MarketModel) -> None:
     _, events = Accounts(1).place("ak", "KRW-BTC", "bid", "limit", 1.0, 1.0, T0)
     my_order, my_asset = to_simple(events[0].frame), to_simple(events[1].frame)
     assert my_order["ap"] == events[0].frame["avg_price"] and my_order["l"] == events[0].frame["locked"]
-    assert set(my_asset) == {"ty", "astuid", "ast", "asttms", "tms", "st"} and list(my_asset["ast"][0]) == ["cu", "b", "l"]
+    assert set(my_asset) == {"ty", "astuid", "ast", "asttms", "tms", "st"}
+    assert list(my_asset["ast"][0]) == ["cu", "b", "l"]
     listing = to_simple(frames.list_subscriptions([{"type": "orderbook", "codes": ["KRW-BTC"], "level": 0}], "t"))
-    assert listing == {"mthd": "LIST_SUBSCRIPTIONS", "rslt": [{"ty": "orderbook", "cds": ["KRW-BTC"], "lv": 0}], "tckt": "t"}
+    assert listing == {"mthd": "LIST_SUBSCRIPTIONS", "rslt": [{"ty": "orderbook", "cds": ["KRW-BTC"], "lv": 0}],
+                       "tckt": "t"}
 
 
 def test_every_simple_table_is_one_to_one() -> None:

@@ -108,7 +108,8 @@ def test_reset_clears_stats_and_faults(sim, connect) -> None:
     sim.reset()
     stats = sim.stats()
     assert stats["client_frames"] == [] and stats["violations"] == [] and stats["faults"]["refuse_handshakes"] == 0
-    assert list(stats["subscriptions"].values()) == [[{"type": "trade", "codes": [BTC]}, {"type": "ticker", "codes": [BTC]}]]
+    expected = [{"type": "trade", "codes": [BTC]}, {"type": "ticker", "codes": [BTC]}]
+    assert list(stats["subscriptions"].values()) == [expected]
     websocket.create_connection(sim.public_url, timeout=2).close()
     assert client.recv()["code"] == BTC
     sim.reset(market=True)

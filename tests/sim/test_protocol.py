@@ -149,7 +149,8 @@ def test_flags_become_snapshot_and_realtime_switches() -> None:
         {"type": "trade", "codes": ["KRW-BTC"], "is_only_realtime": True},
         {"type": "orderbook", "codes": ["KRW-BTC"]},
     ])
-    assert [(r.snapshot, r.realtime) for r in expand(request, DIRECTORY)] == [(True, False), (False, True), (True, True)]
+    switches = [(r.snapshot, r.realtime) for r in expand(request, DIRECTORY)]
+    assert switches == [(True, False), (False, True), (True, True)]
 
 
 def test_private_routes_and_duplicates() -> None:

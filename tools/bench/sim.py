@@ -91,7 +91,8 @@ def _step(sim: Any, rate: float, args: argparse.Namespace, codes: list[str]) -> 
     sent = sum(stats["frames_sent"].values()) - sum(before.values())
     count, elapsed = result[0], result[1]
     received = count / elapsed if elapsed > 0 else 0.0
-    return {"configured": rate, "received_per_s": round(received), "bytes_per_s": round(result[2] / elapsed) if elapsed else 0,
+    return {"configured": rate, "received_per_s": round(received),
+            "bytes_per_s": round(result[2] / elapsed) if elapsed else 0,
             "sent_total": sent, "sustained": received >= args.tolerance * rate and not slow and len(result) == 3,
             "error": result[3] if len(result) > 3 else None}
 

@@ -136,7 +136,9 @@ class Book:
             units.append((round(ap * tick, decimals) if ap else 0, round(bp * tick, decimals) if bp else 0, asz, bsz))
         return units
 
-    def _grouped(self, units: list[tuple[float, float]], depth: int, step: int, direction: int) -> list[tuple[float, float]]:
+    def _grouped(
+        self, units: list[tuple[float, float]], depth: int, step: int, direction: int
+    ) -> list[tuple[float, float]]:
         """Sum units into ``step``-tick buckets (asks round up, bids down); synthesise deeper buckets."""
         buckets: dict[int, float] = {}
         for index, size in units:

@@ -34,7 +34,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default=d.host, help="interface to bind (default %(default)s)")
     parser.add_argument("--port", type=int, default=d.port, help="WebSocket port, 0 = free port")
     parser.add_argument("--control-port", type=int, default=0, help="HTTP control port, 0 = free port, -1 = off")
-    parser.add_argument("--rate", type=float, default=d.rate, help="public data frames per second (default %(default)s)")
+    parser.add_argument("--rate", type=float, default=d.rate,
+                        help="public data frames per second (default %(default)s)")
     parser.add_argument("--markets", type=_markets, default=None,
                         help="'real' (frozen list, default), N synthetic KRW codes, or CODE,CODE,...")
     parser.add_argument("--seed", type=int, default=d.seed, help="market seed (default %(default)s)")

@@ -68,7 +68,11 @@ class SimServerConnection(ServerConnection):
 class SimConnection:
     """The simulator's state for one open WebSocket."""
 
-    def __init__(self, conn_id: int, ws: SimServerConnection, private: bool, limits: SlidingWindows, now: float) -> None:
+    def __init__(
+        self, conn_id: int, ws: SimServerConnection, private: bool, limits: SlidingWindows, now: float, remote: str = "?"
+    ) -> None:
+        self.remote = remote
+        """Client address."""
         self.id = conn_id
         self.ws = ws
         self.private = private

@@ -175,7 +175,8 @@ def _plan(frame: dict[str, Any]) -> tuple[tuple[str, ...], tuple[str, ...]]:
     plan = _PLANS.get(shape)
     if plan is None:
         keys = [k for k in frame if k not in _NOT_NUMBERS and k not in _NESTED]
-        plan = _PLANS[shape] = (tuple(k for k in keys if k in _SIZE_KEYS), tuple(k for k in keys if k not in _SIZE_KEYS))
+        sizes = tuple(k for k in keys if k in _SIZE_KEYS)
+        plan = _PLANS[shape] = (sizes, tuple(k for k in keys if k not in _SIZE_KEYS))
     return plan
 
 

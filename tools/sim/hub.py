@@ -261,6 +261,7 @@ class Hub:
             if problem in ("slow", "dropped"):
                 self.stats.dropped_frames += queued
                 if problem == "slow":
-                    self.stats.violation(now, "slow_consumer", conn.id, buffered=conn.ws.transport.get_write_buffer_size())
+                    buffered = conn.ws.transport.get_write_buffer_size()
+                    self.stats.violation(now, "slow_consumer", conn.id, buffered=buffered)
                     conn.close_reason, conn.closing = "slow_consumer", True
                     conn.ws.transport.abort()

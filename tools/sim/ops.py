@@ -69,7 +69,8 @@ class Operations:
 
     async def send_error_and_close(self, name: str = errors.INVALID_PARAM) -> dict[str, Any]:
         """Error frame ``name`` (with the server's message) then close 1000, on every connection."""
-        message = errors.error_message("empty_codes" if name == errors.INVALID_PARAM else name, self.side.config.language)
+        key = "empty_codes" if name == errors.INVALID_PARAM else name
+        message = errors.error_message(key, self.side.config.language)
         count = 0
         for conn in list(self.side.hub.connections.values()):
             if not conn.closing:
@@ -141,7 +142,7 @@ class Operations:
             side.hub.pacer = Pacer(side.hub.pacer.rate, now)
         for conn in side.hub.connections.values():
             conn.limits.reset()
-            record = ConnectionRecord(conn.id, "private" if conn.private else "public", "?", now,
+            record = ConnectionRecord(conn.id, "private" if conn.private else "public", conn.remote, now,
                                       conn.access_key, conn.access_key is not None, format=conn.format,
                                       subscriptions=describe([conn.request]) if conn.request else [])
             side.stats.connections[conn.id] = record

@@ -77,7 +77,9 @@ class Accounts:
     def _wallet(self, access_key: str, currency: str) -> list[float]:
         return self.balances.setdefault(access_key, {}).setdefault(currency, [0.0, 0.0])
 
-    def set_balance(self, access_key: str, currency: str, balance: float, locked: float, now_ms: int) -> list[PrivateEvent]:
+    def set_balance(
+        self, access_key: str, currency: str, balance: float, locked: float, now_ms: int
+    ) -> list[PrivateEvent]:
         """Set one currency's balance; returns its myAsset event."""
         wallet = self._wallet(access_key, currency)
         wallet[0], wallet[1] = float(balance), float(locked)
@@ -109,7 +111,9 @@ class Accounts:
         self.orders[order.uuid] = order
         return order, [self._order(order, now_ms), self._asset(access_key, (currency,), now_ms)]
 
-    def fill(self, order_uuid: str, market_price: float, now_ms: int, volume: float | None = None) -> list[PrivateEvent]:
+    def fill(
+        self, order_uuid: str, market_price: float, now_ms: int, volume: float | None = None
+    ) -> list[PrivateEvent]:
         """Fill some or all of an order: a ``trade`` event, then ``done`` if nothing remains."""
         order = self.orders[order_uuid]
         if order.state not in ("wait", "watch"):

@@ -65,7 +65,8 @@ class WebSocketSide:
         self.faults = Faults()
         self.accounts = Accounts(config.seed, config.fee_rate)
         self.nonces = NonceLedger()
-        self.limiter = HandshakeLimiter(config.handshake_limit, config.handshake_ban_after, config.handshake_ban_seconds)
+        self.limiter = HandshakeLimiter(
+            config.handshake_limit, config.handshake_ban_after, config.handshake_ban_seconds)
         self.market = MarketModel(self.directory, config.seed, int(time.time() * 1000), config.trade_share)
         self.hub = Hub(config, self.market, self.stats, self.faults, self._schedule)
         self.server: Server | None = None
@@ -108,26 +109,23 @@ class WebSocketSide:
 
     # -- handshake ---------------------------------------------------------------------------
 
-    def _reply(self, connection: SimServerConnection, status: int, body: str) -> Response:
-        response = connection.respond(status, body)
-        return response
-
     async def _process_request(self, connection: SimServerConnection, request: Request) -> Response | None:
         now = time.time()
         path = request.path.partition("?")[0]
         remote = str(connection.remote_address[0]) if connection.remote_address else "?"
         if path not in (PUBLIC_PATH, PRIVATE_PATH):
             self.stats.handshake(now, remote, path, 404)
-            return self._reply(connection, 404, "Not Found\n")
+            return connection.respond(404, "Not Found\n")
         refusal = self.faults.refusal(now)
         if refusal is not None:
             self.stats.handshake(now, remote, path, refusal)
-            return self._reply(connection, refusal, http.HTTPStatus(refusal).phrase + "\n")
+            return connection.respond(refusal, http.HTTPStatus(refusal).phrase + "\n")
         header = request.headers.get("Authorization")
         client = remote
         if header:  # SPEC §5: with a JWT the connect limit is per account, else per IP
             with contextlib.suppress(jwt.PyJWTError, ValueError):
-                client = "key:" + str(jwt.decode(header.partition(" ")[2], options={"verify_signature": False}).get("access_key"))
+                claims = jwt.decode(header.partition(" ")[2], options={"verify_signature": False})
+                client = "key:" + str(claims.get("access_key"))
         connection.client_key = client
         status, block = self.limiter.check(client, now)
         if status != 101:
@@ -135,8 +133,8 @@ class WebSocketSide:
             self.stats.violation(now, "handshake_rate", None, status=status, client=client)
             if status == 418:
                 body = f'{{"error":{{"name":"418","message":"blocked for {block:.0f} seconds"}}}}'
-                return self._reply(connection, 418, body)
-            return self._reply(connection, 429, '{"error":{"name":"too_many_requests","message":"Too many requests"}}')
+                return connection.respond(418, body)
+            return connection.respond(429, '{"error":{"name":"too_many_requests","message":"Too many requests"}}')
         delay = self.faults.handshake_delay(now)
         if delay > 0:
             await asyncio.sleep(delay)
@@ -147,7 +145,7 @@ class WebSocketSide:
             if not auth.ok and self.config.auth_failure == "http401":
                 self.stats.handshake(now, client, path, 401)
                 self.stats.violation(now, "auth_refused", None, reason=auth.reason, client=client)
-                return self._reply(connection, 401, '{"error":{"name":"INVALID_AUTH","message":"' + auth.reason + '"}}')
+                return connection.respond(401, '{"error":{"name":"INVALID_AUTH","message":"' + auth.reason + '"}}')
         self.stats.handshake(now, client, path, 101)
         return None
 
@@ -163,13 +161,13 @@ class WebSocketSide:
     async def _handler(self, ws: SimServerConnection) -> None:
         now = time.time()
         private = ws.request.path.partition("?")[0] == PRIVATE_PATH
-        conn = SimConnection(next(self._ids), ws, private, SlidingWindows(self.config.message_limits), now)
+        remote = str(ws.remote_address[0]) if ws.remote_address else "?"
+        conn = SimConnection(next(self._ids), ws, private, SlidingWindows(self.config.message_limits), now, remote)
         ws.sim = conn
         stats = self.stats
         ws.on_traffic = lambda: setattr(conn, "last_traffic", time.time())
         ws.on_ping = lambda data: stats.client_frame(conn.id, time.time(), "ping", "ping", data)
         ws.stalled = lambda: self.faults.all_stalled(time.time())
-        remote = str(ws.remote_address[0]) if ws.remote_address else "?"
         stats.open(ConnectionRecord(conn.id, "private" if private else "public", remote, now,
                                     conn.access_key, conn.access_key is not None))
         self.hub.add(conn)

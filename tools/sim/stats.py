@@ -62,7 +62,8 @@ class Stats:
         self.connections[record.id] = record
         # Bounded: forget the oldest closed connections first.
         if len(self.connections) > self.limit:
-            for key in [k for k, r in self.connections.items() if r.closed is not None][: len(self.connections) - self.limit]:
+            excess = len(self.connections) - self.limit
+            for key in [k for k, r in self.connections.items() if r.closed is not None][:excess]:
                 del self.connections[key]
 
     def close(self, conn_id: int, when: float, reason: str) -> None:
