@@ -4,7 +4,7 @@ The simulator runs in-process (its own thread and loop); for each configured rat
 websocket-client reader in a separate process subscribes to every public type of every code
 (realtime only) and counts the frames it receives after a warm-up. A rate is *sustained* when the
 reader gets at least ``--tolerance`` of it and the server saw no slow consumer. Prints one line per
-rate and a final JSON line with the highest sustained rate.
+rate and a final JSON line with the highest sustained rate (every lower rate sustained too).
 """
 
 from __future__ import annotations
@@ -119,7 +119,15 @@ def run(args: argparse.Namespace) -> int:
             if failures >= args.stop_after_failures:
                 break
             sim.set_rate(0.0)
+    # Conservative figure: the highest rate below the first one missed (a busy machine makes a
+    # single step noisy, so the best isolated success is reported separately).
+    contiguous = 0.0
+    for result in results:
+        if not result["sustained"]:
+            break
+        contiguous = result["configured"]
     best = max((r["configured"] for r in results if r["sustained"]), default=0.0)
-    print(json.dumps({"highest_sustained_rate": best, "markets": args.markets, "format": args.format,
+    print(json.dumps({"highest_sustained_rate": contiguous, "best_single_step": best, "markets": args.markets,
+                      "format": args.format,
                       "number_style": args.number_style, "parse": args.parse, "results": results}))
     return 0
