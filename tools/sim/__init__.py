@@ -52,6 +52,9 @@ HTTP control API on ``control_url`` (127.0.0.1, JSON in and out, ``Connection: c
     POST /set_balance               {"access_key", "currency", "balance", "locked"}
     POST /reset                     {"market": false}
 
+Throughput: ``upbit-actors bench sim [--number-style plain]`` prints the frames/s one
+websocket-client reader receives at increasing configured rates.
+
 Modules: ``config`` (SimConfig), ``protocol`` (request parsing), ``routes`` (subscription sets),
 ``errors`` (error frames), ``markets`` / ``book`` / ``candles`` / ``market`` (the seeded market),
 ``pacer`` (frame rate), ``frames`` / ``encode`` (wire frames), ``private`` (orders, balances),
