@@ -8,6 +8,7 @@ same streams records what the simulator sent, and every value ccxt parsed must b
 from __future__ import annotations
 
 import asyncio
+import calendar
 import copy
 import json
 import threading
@@ -167,9 +168,9 @@ def test_ccxt_pro_upbit_parses_what_the_simulator_sent(reader) -> None:
         assert len(book["asks"]) >= 15
 
     def as_ohlcv(frame: dict[str, Any]) -> list[Any]:
-        start = int(time.mktime(time.strptime(frame["candle_date_time_utc"], "%Y-%m-%dT%H:%M:%S")) - time.timezone)
-        return [start * 1000, frame["opening_price"], frame["high_price"], frame["low_price"], frame["trade_price"],
-                frame["candle_acc_trade_volume"]]
+        start = calendar.timegm(time.strptime(frame["candle_date_time_utc"], "%Y-%m-%dT%H:%M:%S"))
+        prices = [frame[k] for k in ("opening_price", "high_price", "low_price", "trade_price")]
+        return [start * 1000, *prices, frame["candle_acc_trade_volume"]]
 
     # Again the first candle is ccxt's own SNAPSHOT (the current candle so far); the rest are REALTIME.
     for candle in got["ohlcv"][1:]:

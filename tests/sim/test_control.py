@@ -32,11 +32,13 @@ def test_http_operations(sim, connect) -> None:
     client = connect(sim.private_url, header=[f"Authorization: Bearer {sim.make_token()}"])
     client.send(subscribe({"type": "myOrder"}, {"type": "myAsset"}))
     client.collect(0.2)
-    status, placed = call(base, "/place_order", {"access_key": sim.access_key, "code": "KRW-SIM000", "side": "ask",
-                                                  "ord_type": "limit", "price": 100.0, "volume": 1.5})
+    order = {"access_key": sim.access_key, "code": "KRW-SIM000", "side": "ask", "ord_type": "limit",
+             "price": 100.0, "volume": 1.5}
+    status, placed = call(base, "/place_order", order)
     assert status == 200
     assert call(base, "/fill_order", {"uuid": placed["uuid"]})[1]["state"] == "done"
-    assert call(base, "/set_balance", {"access_key": sim.access_key, "currency": "KRW", "balance": 7.0})[0] == 200
+    balance = {"access_key": sim.access_key, "currency": "KRW", "balance": 7.0}
+    assert call(base, "/set_balance", balance)[0] == 200
     frames = client.collect(1.0, stop=lambda f: len(f) >= 6)
     assert [f.get("state") for f in frames if f["type"] == "myOrder"] == ["wait", "trade", "done"]
     assert frames[-1]["assets"] == [{"currency": "KRW", "balance": 7.0, "locked": 0.0}]

@@ -59,24 +59,26 @@ def test_simple_names_and_traps(market: MarketModel) -> None:
     trade = to_simple(frames.trade(state, "REALTIME"))
     # SPEC §10 item 8: trade_date is td in trade but tdt in ticker.
     assert "tdt" in ticker and "td" not in ticker and "td" in trade and "tdt" not in trade
-    assert set(ticker) >= {"ty", "cd", "op", "hp", "lp", "tp", "pcp", "atp", "c", "cp", "scp", "cr", "scr", "ab", "tv",
-                           "atv", "ttm", "ttms", "aav", "abv", "h52wp", "h52wdt", "l52wp", "l52wdt", "ms", "its", "dd",
-                           "mw", "tms", "atp24h", "atv24h", "st"}
-    assert set(trade) == {"ty", "cd", "tms", "td", "ttm", "ttms", "tp", "tv", "ab", "pcp", "c", "cp", "sid", "bap",
-                          "bas", "bbp", "bbs", "st"}
+    assert set(ticker) >= {"ty", "cd", "op", "hp", "lp", "tp", "pcp", "atp", "c", "cp", "scp", "cr", "scr",
+                           "ab", "tv", "atv", "ttm", "ttms", "aav", "abv", "h52wp", "h52wdt", "l52wp",
+                           "l52wdt", "ms", "its", "dd", "mw", "tms", "atp24h", "atv24h", "st"}
+    assert set(trade) == {"ty", "cd", "tms", "td", "ttm", "ttms", "tp", "tv", "ab", "pcp", "c", "cp", "sid",
+                          "bap", "bas", "bbp", "bbs", "st"}
     book = to_simple(frames.orderbook(state, 1, 0, T0, "REALTIME"))
     assert set(book) == {"ty", "cd", "tms", "tas", "tbs", "obu", "st", "lv"}
     assert list(book["obu"][0]) == ["ap", "bp", "as", "bs"]
     candle = to_simple(frames.candle("KRW-BTC", "candle.5m", state.candles.latest("candle.5m"), "REALTIME"))
-    assert set(candle) == {"ty", "cd", "cdttmu", "cdttmk", "op", "hp", "lp", "tp", "catv", "catp", "tms", "st"}
+    assert set(candle) == {"ty", "cd", "cdttmu", "cdttmk", "op", "hp", "lp", "tp", "catv", "catp", "tms",
+                           "st"}
     _, events = Accounts(1).place("ak", "KRW-BTC", "bid", "limit", 1.0, 1.0, T0)
     my_order, my_asset = to_simple(events[0].frame), to_simple(events[1].frame)
     assert my_order["ap"] == events[0].frame["avg_price"] and my_order["l"] == events[0].frame["locked"]
     assert set(my_asset) == {"ty", "astuid", "ast", "asttms", "tms", "st"}
     assert list(my_asset["ast"][0]) == ["cu", "b", "l"]
-    listing = to_simple(frames.list_subscriptions([{"type": "orderbook", "codes": ["KRW-BTC"], "level": 0}], "t"))
-    assert listing == {"mthd": "LIST_SUBSCRIPTIONS", "rslt": [{"ty": "orderbook", "cds": ["KRW-BTC"], "lv": 0}],
-                       "tckt": "t"}
+    live = [{"type": "orderbook", "codes": ["KRW-BTC"], "level": 0}]
+    listing = to_simple(frames.list_subscriptions(live, "t"))
+    assert listing == {"mthd": "LIST_SUBSCRIPTIONS",
+                       "rslt": [{"ty": "orderbook", "cds": ["KRW-BTC"], "lv": 0}], "tckt": "t"}
 
 
 def test_every_simple_table_is_one_to_one() -> None:
@@ -120,5 +122,6 @@ def test_fixed8_keeps_trailing_zeros_and_the_value(value: float) -> None:
 
 def test_frames_without_a_type_encode_whatever_came_first() -> None:
     # Error and status frames share a key count; each keeps its own shape.
-    assert orjson.loads(encode({"error": {"name": "X", "message": "m"}})) == {"error": {"name": "X", "message": "m"}}
+    error = {"error": {"name": "X", "message": "m"}}
+    assert orjson.loads(encode(error)) == error
     assert encode({"status": "UP"}) == b'{"status":"UP"}'

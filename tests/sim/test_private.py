@@ -42,7 +42,8 @@ def test_order_life_cycle_events(sim, connect, algorithm) -> None:
     assert all(list(a) == sample_keys("myasset_default_official.json") for a in assets)
     assert {o["uuid"] for o in orders} == {uuid} and orders[0]["identifier"] == "cid-1"
     assert (orders[1]["price"], orders[1]["volume"], orders[1]["remaining_volume"]) == (1000.0, 4.0, 6.0)
-    assert orders[1]["trade_uuid"] and orders[1]["trade_fee"] == pytest.approx(2.0) and orders[1]["is_maker"] is True
+    assert orders[1]["trade_uuid"] and orders[1]["is_maker"] is True
+    assert orders[1]["trade_fee"] == pytest.approx(2.0)
     assert orders[3]["executed_volume"] == 10.0 and orders[3]["avg_price"] == 1000.0
     assert {o["stream_type"] for o in orders + assets} == {"REALTIME"}
     assert assets[0]["assets"] == [{"currency": "KRW", "balance": 5_000_000.0, "locked": 0.0}]

@@ -50,7 +50,8 @@ def test_new_request_replaces_the_whole_subscription_set(sim, connect) -> None:
     client = connect(sim.public_url)
     client.send(subscribe({"type": "ticker", "codes": [BTC]}, ticket="one"))
     wait_for(lambda: client.recv()["code"] == BTC)
-    client.send(subscribe({"type": "trade", "codes": [ETH]}, ticket="another"))  # different ticket: still replaces
+    # A different ticket: the new request still replaces the whole set.
+    client.send(subscribe({"type": "trade", "codes": [ETH]}, ticket="another"))
     switched = time.monotonic()
     late = []
     for frame in client.collect(1.0):
@@ -69,7 +70,8 @@ def test_is_only_snapshot_and_is_only_realtime(sim, connect) -> None:
     client = connect(sim.public_url)
     client.send(subscribe({"type": "ticker", "codes": [BTC, ETH], "is_only_snapshot": True}))
     frames = client.collect(0.8)
-    assert sorted(f["code"] for f in frames) == [BTC, ETH] and {f["stream_type"] for f in frames} == {"SNAPSHOT"}
+    assert sorted(f["code"] for f in frames) == [BTC, ETH]
+    assert {f["stream_type"] for f in frames} == {"SNAPSHOT"}
     other = connect(sim.public_url)
     other.send(subscribe({"type": "trade", "codes": [BTC], "isOnlyRealtime": True}))
     frames = other.collect(0.5)
@@ -166,8 +168,8 @@ def test_configured_rate_is_delivered(make_sim, connect) -> None:
     client = connect(sim.public_url)
     types = ["ticker", "trade", "orderbook", "candle.1s", "candle.1m", "candle.3m", "candle.5m", "candle.10m",
              "candle.15m", "candle.30m", "candle.60m", "candle.240m"]
-    client.send(subscribe(*({"type": t, "codes": [f"KRW-SIM00{i}" for i in range(4)], "is_only_realtime": True}
-                            for t in types)))
+    codes = [f"KRW-SIM00{i}" for i in range(4)]
+    client.send(subscribe(*({"type": t, "codes": codes, "is_only_realtime": True} for t in types)))
     client.collect(0.3)
     start = time.monotonic()
     frames = client.collect(1.0)

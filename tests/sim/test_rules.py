@@ -87,7 +87,8 @@ def test_faults_expire_by_themselves() -> None:
 def test_limit_order_life_cycle_frames_and_balances() -> None:
     accounts = Accounts(seed=1, fee_rate=0.0005)
     accounts.set_balance("ak", "KRW", 2_000_000.0, 0.0, 1)
-    order, events = accounts.place("ak", "KRW-BTC", "bid", "limit", 100_000_000.0, 0.01, 1000, identifier="c-1")
+    order, events = accounts.place("ak", "KRW-BTC", "bid", "limit", 100_000_000.0, 0.01, 1000,
+                                   identifier="c-1")
     placed = events[0].frame
     assert placed["state"] == "wait" and placed["trade_uuid"] is None and placed["trade_fee"] is None
     assert placed["locked"] == pytest.approx(1_000_000 * 1.0005) and placed["identifier"] == "c-1"

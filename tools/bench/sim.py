@@ -31,10 +31,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--warmup", type=float, default=1.0, help="seconds before measuring")
     parser.add_argument("--markets", type=int, default=20, help="synthetic KRW codes (default %(default)s)")
     parser.add_argument("--number-style", choices=("wire", "plain"), default="wire")
-    parser.add_argument("--format", default="DEFAULT", choices=("DEFAULT", "SIMPLE", "JSON_LIST", "SIMPLE_LIST"))
+    parser.add_argument("--format", default="DEFAULT",
+                        choices=("DEFAULT", "SIMPLE", "JSON_LIST", "SIMPLE_LIST"))
     parser.add_argument("--parse", action="store_true", help="the reader also JSON-decodes every frame")
-    parser.add_argument("--tolerance", type=float, default=0.95, help="received/configured to call it sustained")
-    parser.add_argument("--stop-after-failures", type=int, default=2, help="stop after this many unsustained rates")
+    parser.add_argument("--tolerance", type=float, default=0.95,
+                        help="received/configured to call it sustained")
+    parser.add_argument("--stop-after-failures", type=int, default=2,
+                        help="stop after this many unsustained rates")
 
 
 def _reader(url: str, request: str, warmup: float, seconds: float, parse: bool, pipe: Connection) -> None:
@@ -93,7 +96,8 @@ def _step(sim: Any, rate: float, args: argparse.Namespace, codes: list[str]) -> 
     received = count / elapsed if elapsed > 0 else 0.0
     return {"configured": rate, "received_per_s": round(received),
             "bytes_per_s": round(result[2] / elapsed) if elapsed else 0,
-            "sent_total": sent, "sustained": received >= args.tolerance * rate and not slow and len(result) == 3,
+            "sent_total": sent,
+            "sustained": received >= args.tolerance * rate and not slow and len(result) == 3,
             "error": result[3] if len(result) > 3 else None}
 
 
@@ -113,7 +117,8 @@ def run(args: argparse.Namespace) -> int:
             result = _step(sim, rate, args, codes)
             results.append(result)
             print(f"configured {rate:>9.0f}/s  received {result['received_per_s']:>9.0f}/s  "
-                  f"{result['bytes_per_s'] / 1e6:6.1f} MB/s  {'sustained' if result['sustained'] else 'NOT sustained'}"
+                  f"{result['bytes_per_s'] / 1e6:6.1f} MB/s  "
+                  f"{'sustained' if result['sustained'] else 'NOT sustained'}"
                   + (f"  ({result['error']})" if result["error"] else ""), flush=True)
             failures += not result["sustained"]
             if failures >= args.stop_after_failures:

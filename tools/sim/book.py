@@ -27,7 +27,9 @@ class Book:
 
     __slots__ = ("anchor", "bid", "spread", "asks", "bids", "mean_size", "rng", "prices")
 
-    def __init__(self, mid_index: int, mean_size: float, rng: random.Random, bid_units: int = MAX_UNITS) -> None:
+    def __init__(
+        self, mid_index: int, mean_size: float, rng: random.Random, bid_units: int = MAX_UNITS
+    ) -> None:
         self.rng = rng
         self.anchor = max(1, mid_index)
         """First best bid index: steps lean back towards it."""
@@ -133,7 +135,9 @@ class Book:
         for i in range(depth):
             ap, asz = asks[i] if i < len(asks) else (0, 0)
             bp, bsz = bids[i] if i < len(bids) else (0, 0)
-            units.append((round(ap * tick, decimals) if ap else 0, round(bp * tick, decimals) if bp else 0, asz, bsz))
+            ask = round(ap * tick, decimals) if ap else 0
+            bid = round(bp * tick, decimals) if bp else 0
+            units.append((ask, bid, asz, bsz))
         return units
 
     def _grouped(

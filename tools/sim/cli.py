@@ -33,7 +33,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     d = SimConfig()
     parser.add_argument("--host", default=d.host, help="interface to bind (default %(default)s)")
     parser.add_argument("--port", type=int, default=d.port, help="WebSocket port, 0 = free port")
-    parser.add_argument("--control-port", type=int, default=0, help="HTTP control port, 0 = free port, -1 = off")
+    parser.add_argument("--control-port", type=int, default=0,
+                        help="HTTP control port, 0 = free port, -1 = off")
     parser.add_argument("--rate", type=float, default=d.rate,
                         help="public data frames per second (default %(default)s)")
     parser.add_argument("--markets", type=_markets, default=None,
@@ -41,7 +42,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=d.seed, help="market seed (default %(default)s)")
     parser.add_argument("--idle-timeout", type=float, default=d.idle_timeout, help="seconds; 0 = never")
     parser.add_argument("--status-up-interval", type=float, default=d.status_up_interval)
-    parser.add_argument("--handshake-limit", type=int, default=d.handshake_limit, help="per second per client; 0 = off")
+    parser.add_argument("--handshake-limit", type=int, default=d.handshake_limit,
+                        help="per second per client; 0 = off")
     parser.add_argument("--handshake-ban-after", type=int, default=None, help="429s per minute before 418")
     parser.add_argument("--message-limits", default="5/1,100/60",
                         help="COUNT/SECONDS,... per connection ('' = off; default %(default)s)")

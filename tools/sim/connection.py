@@ -69,7 +69,13 @@ class SimConnection:
     """The simulator's state for one open WebSocket."""
 
     def __init__(
-        self, conn_id: int, ws: SimServerConnection, private: bool, limits: SlidingWindows, now: float, remote: str = "?"
+        self,
+        conn_id: int,
+        ws: SimServerConnection,
+        private: bool,
+        limits: SlidingWindows,
+        now: float,
+        remote: str = "?",
     ) -> None:
         self.remote = remote
         """Client address."""

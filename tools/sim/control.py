@@ -75,7 +75,8 @@ class ControlServer:
         head = await reader.readuntil(b"\r\n\r\n")
         lines = head.decode("latin-1").split("\r\n")
         method, target, _ = (lines[0].split(" ") + ["", ""])[:3]
-        headers = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:] if line)}
+        fields = (line.partition(":") for line in lines[1:] if line)
+        headers = {k.strip().lower(): v.strip() for k, _, v in fields}
         length = int(headers.get("content-length", "0") or 0)
         if length > _MAX_BODY:
             return 413, {"error": "body too large"}

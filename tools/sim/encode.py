@@ -36,7 +36,8 @@ SIMPLE_KEYS: dict[str, dict[str, str]] = {
                "delisting_date": "dd", "market_warning": "mw"},
     # SPEC §3.2
     "trade": {**_COMMON, **_SHARED_PRICES, "trade_date": "td", "sequential_id": "sid",
-              "best_ask_price": "bap", "best_ask_size": "bas", "best_bid_price": "bbp", "best_bid_size": "bbs"},
+              "best_ask_price": "bap", "best_ask_size": "bas", "best_bid_price": "bbp",
+              "best_bid_size": "bbs"},
     # SPEC §3.3
     "orderbook": {**_COMMON, "total_ask_size": "tas", "total_bid_size": "tbs", "orderbook_units": "obu",
                   "level": "lv"},
@@ -157,9 +158,10 @@ def _fixed(value: float) -> orjson.Fragment:
 
 
 _NOT_NUMBERS = frozenset({
-    "type", "code", "change", "ask_bid", "trade_date", "trade_time", "trade_timestamp", "highest_52_week_date",
-    "lowest_52_week_date", "market_state", "is_trading_suspended", "delisting_date", "market_warning", "timestamp",
-    "stream_type", "sequential_id", "candle_date_time_utc", "candle_date_time_kst", "uuid", "order_type", "state",
+    "type", "code", "change", "ask_bid", "trade_date", "trade_time", "trade_timestamp",
+    "highest_52_week_date", "lowest_52_week_date", "market_state", "is_trading_suspended", "delisting_date",
+    "market_warning", "timestamp", "stream_type", "sequential_id", "candle_date_time_utc",
+    "candle_date_time_kst", "uuid", "order_type", "state",
     "trade_uuid", "trades_count", "time_in_force", "is_maker", "identifier", "smp_type", "order_timestamp",
     "asset_uuid", "asset_timestamp", "method", "ticket", "result", "currency",
 })

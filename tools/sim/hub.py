@@ -43,7 +43,8 @@ class Hub:
         """``schedule(delay, callback)``: the event loop's ``call_later``."""
         self.clock = clock
         self.connections: dict[int, SimConnection] = {}
-        self.index: dict[tuple[str, str], dict[tuple[int, Route], SimConnection]] = collections.defaultdict(dict)
+        self.index: dict[tuple[str, str], dict[tuple[int, Route], SimConnection]]
+        self.index = collections.defaultdict(dict)
         """(type, code) -> {(connection id, route): connection}."""
         now = clock()
         self.pacer = Pacer(config.rate, now)
@@ -166,7 +167,9 @@ class Hub:
             self._targets_cache[key] = targets
         return targets
 
-    def _send_shared(self, targets: list[tuple[Route, SimConnection]], kind: str, frame: dict[str, Any]) -> None:
+    def _send_shared(
+        self, targets: list[tuple[Route, SimConnection]], kind: str, frame: dict[str, Any]
+    ) -> None:
         cache: dict[str, bytes] = {}
         style = self.config.number_style
         for _, conn in targets:

@@ -169,7 +169,9 @@ def _iso_date(ts_ms: int) -> str:
 class MarketModel:
     """Every pair's :class:`CodeState`, stepped one event at a time."""
 
-    def __init__(self, directory: MarketDirectory, seed: int, start_ms: int, trade_share: float = 0.6) -> None:
+    def __init__(
+        self, directory: MarketDirectory, seed: int, start_ms: int, trade_share: float = 0.6
+    ) -> None:
         self.directory = directory
         self.start_ms = start_ms
         """Creation time; the 24 h baselines fade from here."""

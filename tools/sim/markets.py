@@ -147,7 +147,8 @@ class MarketDirectory:
         """The REST ``GET /v1/market/all`` body (SPEC §8; names are not in the fixture)."""
         rows: list[dict[str, object]] = []
         for code in self.codes:
-            row: dict[str, object] = {"market": code, "korean_name": "", "english_name": code.partition("-")[2]}
+            base = code.partition("-")[2]
+            row: dict[str, object] = {"market": code, "korean_name": "", "english_name": base}
             if details:
                 row["market_event"] = {
                     "warning": False,

@@ -35,7 +35,9 @@ class Operations:
         side = self.side
         out = side.stats.snapshot()
         out["faults"] = side.faults.snapshot(time.time())
-        out["market"] = {"rate": side.hub.pacer.rate, "events": side.market.events, "codes": len(side.directory.codes)}
+        out["market"] = {
+            "rate": side.hub.pacer.rate, "events": side.market.events, "codes": len(side.directory.codes)
+        }
         out["urls"] = self.urls
         return out
 
@@ -99,7 +101,8 @@ class Operations:
         inst = state.instrument
         return round((ask if side == "BID" else bid) * inst.tick, inst.decimals)
 
-    async def place_order(self, access_key: str, code: str, side: str, ord_type: str, price: float | None = None,
+    async def place_order(self, access_key: str, code: str, side: str, ord_type: str,
+                          price: float | None = None,
                           volume: float | None = None, identifier: str | None = None,
                           time_in_force: str | None = None) -> dict[str, Any]:
         order, events = self.side.accounts.place(access_key, code, side, ord_type, price, volume,
@@ -119,8 +122,11 @@ class Operations:
         self.side.hub.deliver(events)
         return {"uuid": uuid, "state": self.side.accounts.orders[uuid].state}
 
-    async def set_balance(self, access_key: str, currency: str, balance: float, locked: float = 0.0) -> dict[str, Any]:
-        events = self.side.accounts.set_balance(access_key, currency, balance, locked, int(time.time() * 1000))
+    async def set_balance(
+        self, access_key: str, currency: str, balance: float, locked: float = 0.0
+    ) -> dict[str, Any]:
+        now_ms = int(time.time() * 1000)
+        events = self.side.accounts.set_balance(access_key, currency, balance, locked, now_ms)
         self.side.hub.deliver(events)
         return {"currency": currency, "balance": float(balance), "locked": float(locked)}
 
@@ -137,7 +143,8 @@ class Operations:
         side.nonces.clear()
         side.accounts = Accounts(side.config.seed, side.config.fee_rate)
         if market:
-            side.market = MarketModel(side.directory, side.config.seed, int(now * 1000), side.config.trade_share)
+            cfg = side.config
+            side.market = MarketModel(side.directory, cfg.seed, int(now * 1000), cfg.trade_share)
             side.hub.market = side.market
             side.hub.pacer = Pacer(side.hub.pacer.rate, now)
         for conn in side.hub.connections.values():

@@ -104,7 +104,9 @@ class ParseOptions:
     """Public types are accepted on the private path."""
 
 
-def parse_request(raw: str | bytes, options: ParseOptions = ParseOptions()) -> Subscribe | ListSubscriptions | Rejected:
+def parse_request(
+    raw: str | bytes, options: ParseOptions = ParseOptions()
+) -> Subscribe | ListSubscriptions | Rejected:
     """Decide what one client message asks for (SPEC §2, errors per §6)."""
     lang = options.language
 

@@ -39,6 +39,9 @@ __all__ = ["PRIVATE_PATH", "PUBLIC_PATH", "WebSocketSide"]
 
 logger = logging.getLogger(__name__)
 
+_TOO_MANY = '{"error":{"name":"too_many_requests","message":"Too many requests"}}'
+"""HTTP 429 body of a refused handshake ([UNVERIFIED]: the probe never provoked one)."""
+
 PUBLIC_PATH = "/websocket/v1"
 PRIVATE_PATH = "/websocket/v1/private"
 
@@ -134,7 +137,7 @@ class WebSocketSide:
             if status == 418:
                 body = f'{{"error":{{"name":"418","message":"blocked for {block:.0f} seconds"}}}}'
                 return connection.respond(418, body)
-            return connection.respond(429, '{"error":{"name":"too_many_requests","message":"Too many requests"}}')
+            return connection.respond(429, _TOO_MANY)
         delay = self.faults.handshake_delay(now)
         if delay > 0:
             await asyncio.sleep(delay)
@@ -145,11 +148,14 @@ class WebSocketSide:
             if not auth.ok and self.config.auth_failure == "http401":
                 self.stats.handshake(now, client, path, 401)
                 self.stats.violation(now, "auth_refused", None, reason=auth.reason, client=client)
-                return connection.respond(401, '{"error":{"name":"INVALID_AUTH","message":"' + auth.reason + '"}}')
+                body = f'{{"error":{{"name":"INVALID_AUTH","message":"{auth.reason}"}}}}'
+                return connection.respond(401, body)
         self.stats.handshake(now, client, path, 101)
         return None
 
-    def _process_response(self, connection: SimServerConnection, request: Request, response: Response) -> None:
+    def _process_response(
+        self, connection: SimServerConnection, request: Request, response: Response
+    ) -> None:
         if response.status_code == 101:
             # SPEC §1, §5 [WIRE]: the upgrade reply carries the websocket rate-limit group.
             left = self.limiter.remaining(connection.client_key, time.time())
@@ -162,7 +168,8 @@ class WebSocketSide:
         now = time.time()
         private = ws.request.path.partition("?")[0] == PRIVATE_PATH
         remote = str(ws.remote_address[0]) if ws.remote_address else "?"
-        conn = SimConnection(next(self._ids), ws, private, SlidingWindows(self.config.message_limits), now, remote)
+        limits = SlidingWindows(self.config.message_limits)
+        conn = SimConnection(next(self._ids), ws, private, limits, now, remote)
         ws.sim = conn
         stats = self.stats
         ws.on_traffic = lambda: setattr(conn, "last_traffic", time.time())

@@ -130,7 +130,9 @@ class Simulator:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    def _call(self, factory: Callable[..., Awaitable[T]], *args: Any, timeout: float = 10.0, **kwargs: Any) -> T:
+    def _call(
+        self, factory: Callable[..., Awaitable[T]], *args: Any, timeout: float = 10.0, **kwargs: Any
+    ) -> T:
         if self._loop is None or self._thread is None:
             raise RuntimeError("simulator is not running")
         future = asyncio.run_coroutine_threadsafe(factory(*args, **kwargs), self._loop)
@@ -177,7 +179,8 @@ class Simulator:
         """A JWT the private channel accepts (SPEC §7 payload: access_key + nonce)."""
         access = access_key or self.access_key
         secret = secret_key or self.config.keys().get(access, self.secret_key)
-        return jwt.encode({"access_key": access, "nonce": nonce or str(uuid.uuid4())}, secret, algorithm=algorithm)
+        payload = {"access_key": access, "nonce": nonce or str(uuid.uuid4())}
+        return jwt.encode(payload, secret, algorithm=algorithm)
 
     # -- operations (see tools.sim.ops.Operations) -------------------------------------------
 
@@ -226,7 +229,9 @@ class Simulator:
     def cancel_order(self, uuid: str) -> dict[str, Any]:
         return self._call(self._ops().cancel_order, uuid)
 
-    def set_balance(self, access_key: str, currency: str, balance: float, locked: float = 0.0) -> dict[str, Any]:
+    def set_balance(
+        self, access_key: str, currency: str, balance: float, locked: float = 0.0
+    ) -> dict[str, Any]:
         return self._call(self._ops().set_balance, access_key, currency, balance, locked)
 
     def reset(self, market: bool = False) -> dict[str, Any]:

@@ -106,7 +106,9 @@ class Stats:
             "connections_closed": self.closed,
             "connections_open": sum(1 for r in self.connections.values() if r.closed is None),
             "connections": [r.to_json() for r in self.connections.values()],
-            "subscriptions": {str(r.id): r.subscriptions for r in self.connections.values() if r.closed is None},
+            "subscriptions": {
+                str(r.id): r.subscriptions for r in self.connections.values() if r.closed is None
+            },
             "client_frames": list(self.client_frames),
             "frames_sent": dict(self.frames_sent),
             "violations": list(self.violations),
