@@ -93,6 +93,8 @@ class EventBatch:
     """Ticker, Trade, Orderbook, Candle, MyOrder, MyAsset instances."""
     dropped: int = 0
     """Events dropped for this component by the overflow policy since the previous batch."""
+    batch_id: int = 0
+    """Echoed by ``BatchAck`` so a stale or repeated ack is told apart."""
 
 
 @frozen(kw_only=True)
@@ -106,6 +108,8 @@ class BatchAck:
 
     count: int = 0
     """Events in the batch being acknowledged (for status)."""
+    batch_id: int = 0
+    """The ``EventBatch.batch_id`` acknowledged; 0 when unknown."""
 
 
 @frozen(kw_only=True)

@@ -28,14 +28,14 @@ class MyOrder:
     ask_bid: AskBid
     order_type: OrderType
     state: OrderState
-    price: float | None
+    price: float | None = None
     """Order price, or the fill price when ``state`` is ``trade``."""
-    avg_price: float | None
+    avg_price: float | None = None
     """Average fill price (SIMPLE ``ap``; in orderbook ``ap`` means ask price)."""
-    volume: float | None
+    volume: float | None = None
     """Order volume, or the fill volume when ``state`` is ``trade``; None for ``price`` orders."""
-    remaining_volume: float | None
-    executed_volume: float | None
+    remaining_volume: float | None = None
+    executed_volume: float | None = None
     trades_count: int
     reserved_fee: float
     remaining_fee: float

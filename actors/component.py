@@ -1,0 +1,183 @@
+"""Components: the actors a bot writes. Subclass ``Component`` and override the handlers.
+
+A component asks for streams with ``self.subscribe(...)`` (usually in ``on_start``), receives
+typed events through ``on_ticker`` / ``on_trade`` / ``on_orderbook`` / ``on_candle`` /
+``on_my_order`` / ``on_my_asset``, and never sees Upbit's wire format. Example::
+
+    class Board(Component):
+        def on_start(self):
+            self.subscribe(DataType.TICKER, ["KRW-BTC", "KRW-ETH"])
+
+        def on_ticker(self, ticker):
+            print(ticker.code, ticker.trade_price)
+
+| Accepts                    | Emits                                           |
+|----------------------------|-------------------------------------------------|
+| ``Configure``              | ``Subscribe`` (on_start, and again on restart)  |
+| ``Directory``              | ``Subscribe`` of everything held (idempotent)   |
+| ``EventBatch``             | ``BatchAck`` to the router                      |
+| ``SubscriptionRejected``   | calls ``on_rejected``                           |
+| ``Subscribed``/``Unsubscribed`` | calls ``on_subscribed``                    |
+| ``StreamAlert``            | calls ``on_alert``                              |
+
+The component keeps its own copy of what it asked for and sends it again whenever the directory
+changes (a restarted registry has a new address): Subscribe is idempotent, so a component never
+has to notice a restart to keep its data flowing.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from actors.base import HubActor
+from messages import (
+    BatchAck,
+    DataType,
+    EventBatch,
+    StreamAlert,
+    StreamOptions,
+    StreamSpec,
+    Subscribe,
+    Subscribed,
+    SubscriptionRejected,
+    Unsubscribe,
+    Unsubscribed,
+)
+
+__all__ = ["Component"]
+
+_HANDLERS = {
+    "Ticker": "on_ticker",
+    "Trade": "on_trade",
+    "Orderbook": "on_orderbook",
+    "Candle": "on_candle",
+    "MyOrder": "on_my_order",
+    "MyAsset": "on_my_asset",
+}
+
+
+class Component(HubActor):
+    """Base class of user components (see the module docstring)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.name = ""
+        """The component's name, as given to ``Hub.spawn``."""
+        self.params: dict[str, Any] = {}
+        """Keyword parameters given to ``Hub.spawn``."""
+        self._wanted: dict[StreamSpec, None] = {}
+        self._registry = None
+        self._ids = itertools.count(1)
+        self._started = False
+        self.events_received = 0
+        self.events_dropped = 0
+
+    # -- user API ---------------------------------------------------------------------------
+    def on_start(self) -> None:
+        """Called once the component is configured; subscribe here."""
+
+    def subscribe(self, data_type: DataType | str, codes=(), *, depth: int | None = None,
+                  level: float | None = None, only_snapshot: bool = False,
+                  only_realtime: bool = False) -> str:
+        """Ask for ``data_type`` on ``codes``; returns the request id echoed in the reply."""
+        spec = StreamSpec(data_type=DataType(data_type), codes=tuple(codes),
+                          options=StreamOptions(depth=depth, level=level,
+                                                only_snapshot=only_snapshot,
+                                                only_realtime=only_realtime))
+        self._wanted[spec] = None
+        return self._send_to_registry(Subscribe, (spec,))
+
+    def unsubscribe(self, data_type: DataType | str | None = None, codes=(), **options) -> str:
+        """Drop a stream (same arguments as ``subscribe``), or every stream with no arguments."""
+        if data_type is None:
+            self._wanted.clear()
+            return self._send_to_registry(Unsubscribe, ())
+        spec = StreamSpec(data_type=DataType(data_type), codes=tuple(codes),
+                          options=StreamOptions(**options))
+        self._wanted.pop(spec, None)
+        return self._send_to_registry(Unsubscribe, (spec,))
+
+    def on_event(self, event: Any) -> None:
+        """Fallback for event types without a specific handler."""
+
+    def on_ticker(self, event) -> None:
+        self.on_event(event)
+
+    def on_trade(self, event) -> None:
+        self.on_event(event)
+
+    def on_orderbook(self, event) -> None:
+        self.on_event(event)
+
+    def on_candle(self, event) -> None:
+        self.on_event(event)
+
+    def on_my_order(self, event) -> None:
+        self.on_event(event)
+
+    def on_my_asset(self, event) -> None:
+        self.on_event(event)
+
+    def on_batch(self, batch: EventBatch) -> None:
+        """Handles a whole batch; the default calls the per-type handler of each event."""
+        for event in batch.events:
+            getattr(self, _HANDLERS.get(type(event).__name__, "on_event"))(event)
+
+    def on_rejected(self, msg: SubscriptionRejected) -> None:
+        """A request was invalid; nothing of it reached Upbit."""
+
+    def on_subscribed(self, msg: Subscribed | Unsubscribed) -> None:
+        """A request was accepted."""
+
+    def on_alert(self, msg: StreamAlert) -> None:
+        """An Upbit error, an auth failure or a connection change."""
+
+    # -- actor shell --------------------------------------------------------------------------
+    def on_configure(self, msg) -> None:
+        self.name = msg.role.partition(":")[2] or msg.role
+        self.params = dict(msg.state or ())
+        self._registry = self.directory.get("registry")
+        if not self._started:
+            self._started = True
+            self.on_start()
+
+    def on_directory(self) -> None:
+        registry = self.directory.get("registry")
+        if registry is not None and registry != self._registry:
+            self._registry = registry
+            if self._wanted:  # idempotent re-send: a restarted registry may have missed some
+                self._send_to_registry(Subscribe, tuple(self._wanted))
+
+    def receiveMsg_EventBatch(self, msg: EventBatch, sender) -> None:
+        self.events_received += len(msg.events)
+        self.events_dropped += msg.dropped
+        try:
+            self.on_batch(msg)
+        finally:
+            self.send(sender, BatchAck(count=len(msg.events)))
+
+    def receiveMsg_SubscriptionRejected(self, msg: SubscriptionRejected, sender) -> None:
+        if msg.spec is not None:
+            self._wanted.pop(msg.spec, None)
+        self.on_rejected(msg)
+
+    def receiveMsg_Subscribed(self, msg: Subscribed, sender) -> None:
+        self.on_subscribed(msg)
+
+    def receiveMsg_Unsubscribed(self, msg: Unsubscribed, sender) -> None:
+        self.on_subscribed(msg)
+
+    def receiveMsg_StreamAlert(self, msg: StreamAlert, sender) -> None:
+        self.on_alert(msg)
+
+    def status_details(self) -> dict:
+        return {"name": self.name, "wanted": len(self._wanted),
+                "events_received": self.events_received, "events_dropped": self.events_dropped}
+
+    def _send_to_registry(self, cls, specs: tuple[StreamSpec, ...]) -> str:
+        request_id = f"{self.name or 'component'}-{next(self._ids)}"
+        if self._registry is not None:
+            extra = {"component": self.name} if cls is Subscribe else {}
+            self.send(self._registry, cls(specs=specs, request_id=request_id, **extra))
+        return request_id

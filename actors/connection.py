@@ -1,0 +1,307 @@
+"""The connection actor: one per endpoint (public, private); owns the socket to Upbit.
+
+| Accepts                  | Emits                                                          |
+|--------------------------|----------------------------------------------------------------|
+| ``Configure``            | (role ``connection.public`` / ``connection.private``)          |
+| ``MergedSubscription``   | the request on the wire; ``RequestSent`` to the limiter; opens  |
+|                          | a connection when the set becomes non-empty, closes when empty |
+| ``HandshakeGranted``     | (private) ``TokenRequest`` to jwt; then connects               |
+| ``TokenIssued``          | connects with ``Authorization: Bearer``                        |
+| ``TokenUnavailable``     | ``StreamAlert(auth_failed)``; stays closed                     |
+| ``WatchMessage``         | ``FrameBatch`` to the router (one per wake-up)                 |
+| ``Tick``                 | keep-alive pings, dead-link checks, reconnect after backoff    |
+| ``ActorExitRequest``     | closes the socket                                              |
+
+It sends ``ConnectionOpened`` (to limiter, router, supervisor) and the rate limiter answers with
+the current merged set: that is how every reconnect replays the subscriptions. The connection
+never sends a request of its own accord, so every request passes the limiter.
+
+Decisions live in pure classes: ``system.liveness`` (ping and dead-link), ``system.backoff``
+(reconnect delays, the auth-failure bound); socket I/O in ``system.wslink``. Opening is the one
+blocking step, bounded by ``HubConfig.connect_timeout``.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+
+from actors.base import HubActor
+from messages import (
+    AuthFailed,
+    ConnectionLost,
+    ConnectionOpened,
+    Endpoint,
+    FrameBatch,
+    HandshakeGranted,
+    HandshakeRequest,
+    MergedSubscription,
+    RequestSent,
+    StreamAlert,
+    TokenIssued,
+    TokenRequest,
+    TokenUnavailable,
+    UpbitError,
+)
+from system.backoff import AuthFailurePolicy, Backoff
+from system.codec import decode
+from system.liveness import Liveness
+from system.requests import encode_request
+from system.wslink import HandshakeRejected, LinkError, WsLink
+
+__all__ = ["ConnectionActor"]
+
+KEEPALIVE_TICK = 1.0
+"""Seconds between liveness checks; the tick also re-arms the socket watch (THESPIAN.md)."""
+
+STABLE_AFTER = 30.0
+"""A connection open this long resets the backoff to an immediate first retry."""
+
+_ERROR_PREFIXES = (b'{"error"', b'[{"error"')
+
+
+class ConnectionActor(HubActor):
+    """One Upbit WebSocket (see the module docstring)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.endpoint = Endpoint.PUBLIC
+        self._link: WsLink | None = None
+        self._wanted: MergedSubscription | None = None
+        self._state = "idle"
+        self._epoch = 0
+        self._attempt = 0
+        self._opened_at = 0.0
+        self._last_frame_at = 0.0
+        self._frames = 0
+        self._requests_sent = 0
+        self._reconnects = 0
+        self._last_error = ""
+        self._backoff: Backoff | None = None
+        self._auth: AuthFailurePolicy | None = None
+        self._liveness: Liveness | None = None
+
+    # -- configuration ------------------------------------------------------------------------
+    def on_configure(self, msg) -> None:
+        self.endpoint = Endpoint(msg.role.partition(".")[2] or "public")
+        cfg = self.config
+        self._backoff = Backoff(initial=cfg.backoff_initial, maximum=cfg.backoff_max,
+                                rng=random.Random())
+        self._auth = AuthFailurePolicy(max_failures=cfg.max_auth_failures)
+        self._liveness = Liveness(ping_interval=cfg.ping_interval, pong_timeout=cfg.pong_timeout)
+        self.schedule(KEEPALIVE_TICK, "keepalive")
+
+    @property
+    def url(self) -> str:
+        return self.config.private_url if self.endpoint is Endpoint.PRIVATE else self.config.public_url
+
+    # -- the wanted set -----------------------------------------------------------------------
+    def receiveMsg_MergedSubscription(self, msg: MergedSubscription, sender) -> None:
+        if self._wanted is not None and msg.generation < self._wanted.generation:
+            return  # stale
+        self._wanted = msg
+        if msg.empty:
+            # Upbit has no unsubscribe: with nothing wanted the socket goes (and the private one
+            # must not exist at all without a private subscription, issue 5).
+            self._close("no streams wanted", retry=False)
+            self._state = "idle"
+            return
+        if self._link is not None:
+            self._send_request(msg)
+        elif self._state == "idle":
+            self._request_handshake()
+
+    def _send_request(self, msg: MergedSubscription) -> None:
+        try:
+            self._link.send_text(encode_request(msg, ticket=f"upbit-actors-{self._epoch}"))
+        except LinkError as exc:
+            self._lost(str(exc))
+            return
+        self._requests_sent += 1
+        self.send(self.directory.get("limiter"), RequestSent(
+            endpoint=self.endpoint, epoch=self._epoch, generation=msg.generation, sent_at=time.time()))
+
+    # -- connecting ---------------------------------------------------------------------------
+    def _request_handshake(self) -> None:
+        if self._state == "auth_failed":
+            return
+        self._attempt += 1
+        self._state = "waiting_permit"
+        self.send(self.directory.get("limiter"),
+                  HandshakeRequest(endpoint=self.endpoint, attempt=self._attempt))
+
+    def receiveMsg_HandshakeGranted(self, msg: HandshakeGranted, sender) -> None:
+        if msg.attempt != self._attempt or self._state != "waiting_permit":
+            return
+        if self.endpoint is Endpoint.PRIVATE:
+            self._state = "waiting_token"
+            self.send(self.directory.get("jwt"), TokenRequest(endpoint=self.endpoint, attempt=msg.attempt))
+        else:
+            self._open(headers=())
+
+    def receiveMsg_TokenIssued(self, msg: TokenIssued, sender) -> None:
+        if msg.attempt == self._attempt and self._state == "waiting_token":
+            self._open(headers=(f"Authorization: Bearer {msg.token}",))
+
+    def receiveMsg_TokenUnavailable(self, msg: TokenUnavailable, sender) -> None:
+        if msg.attempt == self._attempt:
+            self._state = "no_keys"
+            self._last_error = msg.reason
+            self._alert("auth_failed", msg.reason)
+
+    def _open(self, headers) -> None:
+        if self._wanted is None or self._wanted.empty:
+            self._state = "idle"
+            return
+        self._state = "connecting"
+        link = WsLink(self.url, headers=headers, timeout=self.config.connect_timeout)
+        try:
+            link.open()
+        except HandshakeRejected as exc:
+            if exc.status == 401:
+                self._auth_failed("HTTP 401 at the upgrade")
+            else:
+                self._schedule_retry(f"handshake refused: HTTP {exc.status}")
+            return
+        except LinkError as exc:
+            self._schedule_retry(str(exc))
+            return
+        self._link = link
+        self._epoch += 1
+        now = time.monotonic()
+        self._opened_at = self._last_frame_at = now
+        self._liveness.reset(now)
+        self._state = "open"
+        self.watched_fds = [link.fileno()]
+        opened = ConnectionOpened(endpoint=self.endpoint, epoch=self._epoch, url=self.url)
+        for role in ("limiter", "router", "supervisor"):
+            self.send(self.directory.get(role), opened)
+
+    # -- reading ------------------------------------------------------------------------------
+    def on_readable(self, fds) -> None:
+        if self._link is None:
+            return
+        try:
+            result = self._link.read_available()
+        except LinkError as exc:
+            self._lost(str(exc))
+            return
+        now = time.monotonic()
+        if result.frames or result.pongs:
+            self._liveness.on_frame(now)
+        if result.frames:
+            self._last_frame_at = now
+            self._frames += len(result.frames)
+            self.send(self.directory.get("router"), FrameBatch(
+                endpoint=self.endpoint, epoch=self._epoch, frames=result.frames, received_at=time.time()))
+            self._check_errors(result.frames)
+        if result.closed:
+            code = result.close_code if result.close_code is not None else 1006
+            self._lost(f"closed by server ({code}{': ' + result.close_reason if result.close_reason else ''})")
+
+    def _check_errors(self, frames) -> None:
+        """Notice INVALID_AUTH here: the retry policy for auth failures is the connection's."""
+        for frame in frames:
+            if frame.startswith(_ERROR_PREFIXES):
+                for item in decode(frame):
+                    if isinstance(item, UpbitError):
+                        self._last_error = f"{item.name}: {item.message}"
+                        if item.name == "INVALID_AUTH":
+                            self._auth_failed("INVALID_AUTH frame")
+
+    # -- keep-alive and reconnect ---------------------------------------------------------------
+    def on_tick(self, purpose: str) -> None:
+        if purpose == "keepalive":
+            self.schedule(KEEPALIVE_TICK, "keepalive")
+            if self._link is None:
+                return
+            now = time.monotonic()
+            if now - self._opened_at > STABLE_AFTER:
+                self._backoff.reset()
+            action = self._liveness.next_action(now)
+            if action == "ping":
+                try:
+                    self._link.ping()
+                    self._liveness.on_ping_sent(now)
+                except LinkError as exc:
+                    self._lost(str(exc))
+            elif action == "dead":
+                self._lost("no pong or data within the pong timeout: link judged dead")
+        elif purpose == "retry" and self._state == "backoff":
+            self._request_handshake()
+
+    def _lost(self, reason: str) -> None:
+        self._close(reason, retry=True)
+
+    def _close(self, reason: str, *, retry: bool) -> None:
+        had_link = self._link is not None
+        if had_link:
+            self._link.close()
+            self._link = None
+            self.watched_fds = []
+        if not had_link and not retry:
+            return
+        if retry and self._state != "auth_failed":
+            self._schedule_retry(reason, lost=had_link)
+        elif had_link:
+            self._broadcast_lost(reason, None)
+
+    def _schedule_retry(self, reason: str, lost: bool = False) -> None:
+        self._last_error = reason
+        if self._wanted is None or self._wanted.empty:
+            self._state = "idle"
+            return
+        delay = self._backoff.next_delay()
+        self._reconnects += 1
+        self._state = "backoff"
+        self._broadcast_lost(reason, delay)
+        self.schedule(delay, "retry")
+
+    def _broadcast_lost(self, reason: str, retry_in) -> None:
+        lost = ConnectionLost(endpoint=self.endpoint, epoch=self._epoch, reason=reason, retry_in=retry_in)
+        for role in ("limiter", "router", "supervisor"):
+            self.send(self.directory.get(role), lost)
+
+    def _auth_failed(self, reason: str) -> None:
+        retrying = self._auth.record_failure()
+        self._last_error = reason
+        if self._link is not None:
+            self._link.close()
+            self._link = None
+            self.watched_fds = []
+        event = AuthFailed(endpoint=self.endpoint, reason=reason, failures=self._auth.failures,
+                           retrying=retrying)
+        self.send(self.directory.get("router"), event)
+        self.send(self.directory.get("supervisor"), event)
+        if retrying:
+            self._schedule_retry(reason)
+        else:
+            self._state = "auth_failed"
+            self._broadcast_lost(reason, None)
+
+    def _alert(self, kind: str, detail: str) -> None:
+        self.send(self.directory.get("router"), StreamAlert(endpoint=self.endpoint, kind=kind, detail=detail))
+
+    def receiveMsg_ActorExitRequest(self, msg, sender) -> None:
+        if self._link is not None:
+            self._link.close()
+            self._link = None
+
+    # -- status -------------------------------------------------------------------------------
+    def status_state(self) -> str:
+        return self._state
+
+    def status_details(self) -> dict:
+        now = time.monotonic()
+        return {
+            "endpoint": self.endpoint.value,
+            "url": self.url,
+            "epoch": self._epoch,
+            "reconnects": self._reconnects,
+            "frames": self._frames,
+            "requests_sent": self._requests_sent,
+            "generation": self._wanted.generation if self._wanted else None,
+            "last_frame_age": round(now - self._last_frame_at, 3) if self._link else None,
+            "auth_failures": self._auth.failures if self._auth else 0,
+            "last_error": self._last_error,
+        }

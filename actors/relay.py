@@ -1,0 +1,71 @@
+"""The relay: a component that hands its events to plain Python code outside the actor system.
+
+``Hub.stream`` spawns one per stream: its parameters name the specs to subscribe, and the bot's
+listening thread sends it ``Attach`` from a private Thespian endpoint. From then on every
+``EventBatch``, rejection and alert goes to that endpoint; the thread's ``BatchAck`` travels back
+through the relay to the router, so a slow consumer slows only its own relay's buffer.
+
+| Accepts                   | Emits                                           |
+|---------------------------|-------------------------------------------------|
+| ``Attach``                | everything below, to the attached endpoint      |
+| ``EventBatch``            | the batch, to the endpoint (ack deferred)       |
+| ``BatchAck`` (endpoint)   | ``BatchAck`` to the router                      |
+| rejections, alerts        | forwarded to the endpoint                       |
+"""
+
+from __future__ import annotations
+
+from actors.component import Component
+from messages import Attach, BatchAck, EventBatch, StreamSpec
+
+__all__ = ["Relay"]
+
+
+class Relay(Component):
+    """Forwards to one external endpoint; subscribes to ``params['specs']`` on start."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._endpoint = None
+        self._router = None
+        self._early: list = []
+
+    def on_start(self) -> None:
+        for spec in self.params.get("specs", ()):
+            spec = spec if isinstance(spec, StreamSpec) else StreamSpec(**spec)
+            self._wanted[spec] = None
+        if self._wanted:
+            from messages import Subscribe
+
+            self._send_to_registry(Subscribe, tuple(self._wanted))
+
+    def receiveMsg_Attach(self, msg: Attach, sender) -> None:
+        self._endpoint = sender
+        early, self._early = self._early, []
+        for item in early:
+            self.send(sender, item)
+
+    def receiveMsg_EventBatch(self, msg: EventBatch, sender) -> None:
+        self._router = sender
+        self.events_received += len(msg.events)
+        self.events_dropped += msg.dropped
+        self._forward(msg)
+
+    def receiveMsg_BatchAck(self, msg: BatchAck, sender) -> None:
+        if self._router is not None:
+            self.send(self._router, msg)
+
+    def on_rejected(self, msg) -> None:
+        self._forward(msg)
+
+    def on_alert(self, msg) -> None:
+        self._forward(msg)
+
+    def _forward(self, msg) -> None:
+        if self._endpoint is None:
+            # Nobody attached yet: keep a bounded backlog (the router holds the rest, since the
+            # ack is deferred until the endpoint acknowledges).
+            if len(self._early) < 100:
+                self._early.append(msg)
+            return
+        self.send(self._endpoint, msg)

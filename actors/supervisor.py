@@ -1,0 +1,229 @@
+"""The supervisor: starts the tree, restarts what crashes, and keeps every address current.
+
+| Accepts                    | Emits                                                            |
+|----------------------------|------------------------------------------------------------------|
+| ``Configure`` (from hub)   | creates every child; ``Configure`` to each; replies ``Directory`` |
+| ``Credentials``            | forwards to the JWT actor only (kept for its restarts)           |
+| ``SpawnComponent``         | creates the component; ``ComponentSpawned`` to the asker         |
+| ``ChildActorExited``       | restart per the ledger; new ``Directory`` to everyone;            |
+|                            | ``ComponentExited`` to the registry for a dead component         |
+| ``Checkpoint``             | keeps the role's durable state for its next restart              |
+| ``StatusRequest``          | gathers ``ActorStatus`` from every actor; ``SystemStatus``        |
+| ``Shutdown``               | asks every child to exit                                          |
+
+OTP style (STYLE.md): child specs in ``CHILD_SPECS``, one_for_one restarts, restart intensity
+over a period (``system.restarts``), escalation when exceeded: the supervisor tells the hub with
+``ActorCrashed(role="supervisor")`` and exits, and the hub stops the system.
+
+Who holds the durable copy of the subscriptions: the registry checkpoints its book here after
+every change, and components also keep what they asked for and send it again when the directory
+changes (Subscribe is idempotent), so a subscription made while the registry was down is not lost.
+A restarted actor has a new address (THESPIAN.md), hence the new ``Directory`` after every restart.
+"""
+
+from __future__ import annotations
+
+import time
+
+from thespian.actors import ActorExitRequest, ChildActorExited
+
+from actors.base import HubActor
+from messages import (
+    ActorCrashed,
+    ActorStatus,
+    Checkpoint,
+    ComponentExited,
+    ComponentSpawned,
+    Configure,
+    Credentials,
+    Directory,
+    DirectoryEntry,
+    Shutdown,
+    SpawnComponent,
+    StatusRequest,
+    SystemStatus,
+)
+from system.restarts import ChildSpec, RestartLedger
+
+__all__ = ["CHILD_SPECS", "Supervisor"]
+
+CHILD_SPECS: tuple[tuple[ChildSpec, str], ...] = (
+    (ChildSpec(role="registry"), "actors.registry.RegistryActor"),
+    (ChildSpec(role="limiter"), "actors.limiter.LimiterActor"),
+    (ChildSpec(role="router"), "actors.router.RouterActor"),
+    (ChildSpec(role="jwt"), "actors.jwt.JwtActor"),
+    (ChildSpec(role="connection.public"), "actors.connection.ConnectionActor"),
+    (ChildSpec(role="connection.private"), "actors.connection.ConnectionActor"),
+)
+"""The permanent children, in start order, with the actor class each runs."""
+
+STATUS_TIMEOUT = 1.0
+"""Seconds to wait for every actor's ActorStatus before answering with what arrived."""
+
+
+class Supervisor(HubActor):
+    """Root of the actor tree (see the module docstring)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._classes = {spec.role: cls for spec, cls in CHILD_SPECS}
+        self._ledger = RestartLedger([spec for spec, _ in CHILD_SPECS])
+        self._children: dict[str, object] = {}          # role -> address
+        self._components: dict[str, tuple[object, SpawnComponent]] = {}  # name -> (address, spec)
+        self._state: dict[str, object] = {}             # role -> durable state (checkpoints)
+        self._credentials: Credentials | None = None
+        self._owner = None                              # the hub's address
+        self._epoch = 0
+        self._pending_status: dict[str, object] = {}    # request id -> gather record
+        self._stopping = False
+
+    # -- start --------------------------------------------------------------------------------
+    def on_configure(self, msg: Configure) -> None:
+        if self._children:
+            return  # idempotent: the tree exists already
+        self._owner = self._last_sender
+        for spec, _ in CHILD_SPECS:
+            self._children[spec.role] = self.createActor(self._classes[spec.role])
+        self._publish_directory(configure=list(self._children))
+        self.send(self._owner, self._directory())
+
+    def receiveMsg_Credentials(self, msg: Credentials, sender) -> None:
+        self._credentials = msg
+        jwt = self._children.get("jwt")
+        if jwt is not None:
+            self.send(jwt, msg)
+
+    def receiveMsg_Checkpoint(self, msg: Checkpoint, sender) -> None:
+        self._state[msg.role] = msg.state
+
+    # -- components ---------------------------------------------------------------------------
+    def receiveMsg_SpawnComponent(self, msg: SpawnComponent, sender) -> None:
+        if msg.name in self._components:
+            address = self._components[msg.name][0]
+            self.send(sender, ComponentSpawned(name=msg.name, address=address))
+            return
+        try:
+            address = self.createActor(msg.actor_class)
+        except Exception as exc:  # a bad class path is the caller's error, not a crash
+            self.send(sender, ComponentSpawned(name=msg.name, error=f"{type(exc).__name__}: {exc}"))
+            return
+        self._components[msg.name] = (address, msg)
+        self._configure(f"component:{msg.name}", address, state=msg.params)
+        self.send(sender, ComponentSpawned(name=msg.name, address=address))
+
+    # -- supervision --------------------------------------------------------------------------
+    def receiveMsg_ChildActorExited(self, msg: ChildActorExited, sender) -> None:
+        address = msg.childAddress
+        role = next((r for r, a in self._children.items() if a == address), None)
+        if role is not None:
+            self._child_exited(role)
+            return
+        name = next((n for n, (a, _) in self._components.items() if a == address), None)
+        if name is not None:
+            self._component_exited(name)
+
+    def _child_exited(self, role: str) -> None:
+        if self._stopping:
+            return
+        if not self._ledger.record_exit(role, time.monotonic()).restart:
+            self._escalate(role)
+            return
+        self._children[role] = self.createActor(self._classes[role])
+        self._publish_directory(configure=[role])
+        self._notify(ActorCrashed(role=role, reason="exited", restarted=True))
+
+    def _component_exited(self, name: str) -> None:
+        address, spec = self._components.pop(name)
+        registry = self._children.get("registry")
+        if registry is not None:
+            self.send(registry, ComponentExited(address=address, name=name))
+        if spec.restart and not self._stopping:
+            self.receiveMsg_SpawnComponent(spec, self._owner)
+        self._notify(ActorCrashed(role=f"component:{name}", reason="exited",
+                                  restarted=spec.restart and not self._stopping))
+
+    def _escalate(self, role: str) -> None:
+        self._notify(ActorCrashed(role="supervisor", restarted=False,
+                                  reason=f"restart intensity exceeded by {role}"))
+        self._stop_children()
+        self.send(self.myAddress, ActorExitRequest())
+
+    # -- directory ----------------------------------------------------------------------------
+    def _directory(self) -> Directory:
+        entries = [DirectoryEntry(role=r, address=a) for r, a in self._children.items()]
+        entries.append(DirectoryEntry(role="supervisor", address=self.myAddress))
+        return Directory(entries=entries, epoch=self._epoch)
+
+    def _publish_directory(self, configure: list[str]) -> None:
+        """New epoch: configure the (re)started roles, tell everyone else the new addresses."""
+        self._epoch += 1
+        directory = self._directory()
+        self.directory = directory
+        for role, address in self._children.items():
+            if role in configure:
+                self._configure(role, address)
+            else:
+                self.send(address, directory)
+        for address, _ in self._components.values():
+            self.send(address, directory)
+        if self._owner is not None:
+            self.send(self._owner, directory)
+
+    def _configure(self, role: str, address, state=None) -> None:
+        if state is None:
+            state = self._state.get(role)
+        self.send(address, Configure(role=role, config=self.config, directory=self._directory(),
+                                     state=state))
+        if role == "jwt" and self._credentials is not None:
+            self.send(address, self._credentials)
+
+    def _notify(self, event) -> None:
+        if self._owner is not None:
+            self.send(self._owner, event)
+
+    # -- status -------------------------------------------------------------------------------
+    def receiveMsg_StatusRequest(self, msg: StatusRequest, sender) -> None:
+        if sender in self._all_addresses():
+            return  # a child relaying; never happens, but never loop
+        request_id = msg.request_id or f"status-{self.handled}"
+        targets = self._all_addresses()
+        self._pending_status[request_id] = {"asker": sender, "want": len(targets),
+                                            "got": [self.own_status()]}
+        for address in targets:
+            self.send(address, StatusRequest(request_id=request_id))
+        self.schedule(STATUS_TIMEOUT, f"status:{request_id}")
+
+    def receiveMsg_ActorStatus(self, msg: ActorStatus, sender) -> None:
+        for request_id, record in list(self._pending_status.items()):
+            if record["want"] > 0:
+                record["got"].append(msg)
+                record["want"] -= 1
+                if record["want"] == 0:
+                    self._answer_status(request_id)
+                return
+
+    def on_tick(self, purpose: str) -> None:
+        if purpose.startswith("status:"):
+            self._answer_status(purpose.partition(":")[2])
+
+    def _answer_status(self, request_id: str) -> None:
+        record = self._pending_status.pop(request_id, None)
+        if record is not None:
+            self.send(record["asker"], SystemStatus(request_id=request_id, actors=record["got"],
+                                                    collected_at=time.time()))
+
+    def status_details(self) -> dict:
+        return {"epoch": self._epoch, "restarts": self._ledger.restart_counts(),
+                "components": sorted(self._components)}
+
+    def _all_addresses(self) -> list:
+        return list(self._children.values()) + [a for a, _ in self._components.values()]
+
+    # -- stop ---------------------------------------------------------------------------------
+    def receiveMsg_Shutdown(self, msg: Shutdown, sender) -> None:
+        self._stop_children()
+
+    def _stop_children(self) -> None:
+        self._stopping = True
+        for address in self._all_addresses():
+            self.send(address, ActorExitRequest())

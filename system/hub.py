@@ -1,0 +1,255 @@
+"""Embedding upbit-actors in a bot: start the tree, spawn components, read events in plain Python.
+
+::
+
+    from system.hub import Hub
+    from messages import DataType, HubConfig
+
+    with Hub(HubConfig(public_url=url)) as hub:
+        hub.spawn("mybot.components.Board", name="board", codes=["KRW-BTC"])
+        with hub.stream(DataType.TRADE, ["KRW-BTC"]) as trades:      # no actor needed
+            for trade in trades:
+                ...
+        print(hub.status())
+
+``Hub.start`` starts a loopback-only multiprocTCPBase system (``system.runtime``), creates the
+supervisor, and waits until the tree is up; ``Hub.stop`` (or leaving the ``with``) stops every
+actor and process it started. A hub is used from one thread; each ``EventStream`` has its own
+Thespian endpoint (``ActorSystem.private()``) and its own thread.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+from thespian.actors import ActorExitRequest
+
+from messages import (
+    ActorCrashed,
+    Attach,
+    BatchAck,
+    ComponentSpawned,
+    Configure,
+    Credentials,
+    DataType,
+    Directory,
+    EventBatch,
+    HubConfig,
+    Shutdown,
+    StatusRequest,
+    StreamOptions,
+    StreamSpec,
+    SystemStatus,
+)
+from system import runtime
+
+__all__ = ["EventStream", "Hub", "HubError"]
+
+SUPERVISOR_CLASS = "actors.supervisor.Supervisor"
+
+
+class HubError(RuntimeError):
+    """The actor system could not do what was asked (start, spawn, status)."""
+
+
+def _class_path(actor_class: type | str) -> str:
+    if isinstance(actor_class, str):
+        return actor_class
+    if actor_class.__module__ == "__main__":
+        raise HubError("component classes must be importable (not defined in __main__): "
+                       "every actor process imports them by module path")
+    return f"{actor_class.__module__}.{actor_class.__qualname__}"
+
+
+class Hub:
+    """The actor tree, owned by the calling program."""
+
+    def __init__(self, config: HubConfig | None = None, *, credentials: Credentials | None = None,
+                 admin_port: int | None = None, start_timeout: float = 15.0,
+                 system_options: dict[str, Any] | None = None) -> None:
+        self.config = config or HubConfig()
+        self._credentials = credentials
+        self._admin_port = admin_port
+        self._timeout = start_timeout
+        self._system_options = system_options or {}
+        self._system = None
+        self._asys = None
+        self.supervisor = None
+        self.directory: Directory | None = None
+        self.crashes: list[ActorCrashed] = []
+        """Restarts and exits the supervisor reported, oldest first."""
+        self._streams: list[EventStream] = []
+
+    def __repr__(self) -> str:
+        return f"Hub(admin_port={self.admin_port}, running={self._asys is not None})"
+
+    @property
+    def admin_port(self) -> int | None:
+        return self._system.admin_port if self._system is not None else self._admin_port
+
+    # -- lifecycle ------------------------------------------------------------------------------
+    def start(self) -> Hub:
+        if self._asys is not None:
+            return self
+        self._system = runtime.start_system(self._admin_port, **self._system_options)
+        self._asys = self._system.asys
+        try:
+            self.supervisor = self._asys.createActor(SUPERVISOR_CLASS)
+            configure = Configure(role="supervisor", config=self.config, directory=Directory(entries=()))
+            self.directory = self._ask(self.supervisor, configure, Directory)
+            if self._credentials is not None:
+                self._asys.tell(self.supervisor, self._credentials)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        """Stop streams, actors and every process the hub started; safe to call twice."""
+        for stream in list(self._streams):
+            stream.close()
+        if self._asys is not None and self.supervisor is not None:
+            try:
+                self._asys.tell(self.supervisor, Shutdown(reason="hub stopping"))
+            except Exception:
+                pass
+        if self._system is not None:
+            runtime.stop_system(self._system)
+        self._system = self._asys = self.supervisor = None
+
+    def __enter__(self) -> Hub:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    # -- components -----------------------------------------------------------------------------
+    def spawn(self, component_class: type | str, name: str, *, restart: bool = False,
+              **params: Any) -> Any:
+        """Create a component actor; ``params`` reach it as ``self.params``. Returns its address."""
+        from messages import SpawnComponent
+
+        msg = SpawnComponent(actor_class=_class_path(component_class), name=name,
+                             params=tuple(params.items()), restart=restart)
+        reply = self._ask(self.supervisor, msg, ComponentSpawned, match=lambda r: r.name == name)
+        if reply.error:
+            raise HubError(f"cannot spawn component {name!r}: {reply.error}")
+        return reply.address
+
+    def stream(self, data_type: DataType | str, codes: Iterable[str] = (), *, name: str | None = None,
+               callback: Callable[[Any], None] | None = None, maxsize: int = 100_000,
+               **options: Any) -> EventStream:
+        """Events of one stream in plain Python: iterate the result, or pass ``callback``."""
+        spec = StreamSpec(data_type=DataType(data_type), codes=tuple(codes),
+                          options=StreamOptions(**options))
+        name = name or f"stream-{uuid.uuid4().hex[:8]}"
+        address = self.spawn("actors.relay.Relay", name, specs=(spec,))
+        stream = EventStream(self, name, address, callback=callback, maxsize=maxsize)
+        self._streams.append(stream)
+        return stream
+
+    def status(self, timeout: float = 3.0) -> SystemStatus:
+        request_id = uuid.uuid4().hex
+        return self._ask(self.supervisor, StatusRequest(request_id=request_id), SystemStatus,
+                         match=lambda r: r.request_id == request_id, timeout=timeout)
+
+    # -- plumbing -------------------------------------------------------------------------------
+    def _ask(self, address, msg, reply_type: type, *, match=None, timeout: float | None = None):
+        """``ask`` that skips unrelated messages (ask returns the first message from ANY actor)."""
+        if self._asys is None:
+            raise HubError("the hub is not started")
+        deadline = time.monotonic() + (timeout or self._timeout)
+        reply = self._asys.ask(address, msg, max(0.05, deadline - time.monotonic()))
+        while True:
+            if isinstance(reply, reply_type) and (match is None or match(reply)):
+                return reply
+            self._note(reply)
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise HubError(f"no {reply_type.__name__} from the actor system within the timeout")
+            reply = self._asys.listen(left)
+
+    def _note(self, msg) -> None:
+        if isinstance(msg, Directory):
+            if self.directory is None or msg.epoch >= self.directory.epoch:
+                self.directory = msg
+        elif isinstance(msg, ActorCrashed):
+            self.crashes.append(msg)
+
+
+class EventStream:
+    """Events of one relay component, delivered on a thread of their own.
+
+    Iterate it (``for event in stream``), or give ``callback`` to ``Hub.stream``. ``alerts`` and
+    ``rejections`` collect what is not an event. ``close`` stops the relay (its subscriptions are
+    released) and the thread.
+    """
+
+    def __init__(self, hub: Hub, name: str, relay, *, callback=None, maxsize: int) -> None:
+        self.name = name
+        self._hub = hub
+        self._relay = relay
+        self._callback = callback
+        self._queue: queue.Queue = queue.Queue(maxsize)
+        self.alerts: list = []
+        self.rejections: list = []
+        self.dropped = 0
+        """Events the router dropped for this stream (its overflow policy)."""
+        self._stop = threading.Event()
+        self._attached = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"upbit-stream-{name}", daemon=True)
+        self._thread.start()
+        if not self._attached.wait(10):
+            raise HubError(f"stream {name!r} could not attach to its relay")
+
+    def _run(self) -> None:
+        with self._hub._asys.private() as ctx:
+            ctx.tell(self._relay, Attach())
+            self._attached.set()
+            while not self._stop.is_set():
+                msg = ctx.listen(0.2)
+                if msg is None:
+                    continue
+                if isinstance(msg, EventBatch):
+                    self.dropped += msg.dropped
+                    for event in msg.events:
+                        if self._callback is not None:
+                            self._callback(event)
+                        else:
+                            self._queue.put(event)  # blocks when full: back-pressure to the relay
+                    ctx.tell(self._relay, BatchAck(count=len(msg.events)))
+                elif type(msg).__name__ == "SubscriptionRejected":
+                    self.rejections.append(msg)
+                elif type(msg).__name__ == "StreamAlert":
+                    self.alerts.append(msg)
+            ctx.tell(self._relay, ActorExitRequest())
+
+    def get(self, timeout: float | None = None) -> Any:
+        """The next event; raises ``queue.Empty`` after ``timeout`` seconds."""
+        return self._queue.get(timeout=timeout)
+
+    def __iter__(self) -> Iterator[Any]:
+        while not self._stop.is_set() or not self._queue.empty():
+            try:
+                yield self._queue.get(timeout=0.2)
+            except queue.Empty:
+                continue
+
+    def close(self) -> None:
+        if self._stop.is_set():
+            return
+        self._stop.set()
+        self._thread.join(5)
+        if self in self._hub._streams:
+            self._hub._streams.remove(self)
+
+    def __enter__(self) -> EventStream:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
