@@ -84,11 +84,12 @@ class ConnectionActor(HubActor):
     # -- configuration ------------------------------------------------------------------------
     def on_configure(self, msg) -> None:
         self.endpoint = Endpoint(msg.role.partition(".")[2] or "public")
+        if self._backoff is not None:
+            return  # a repeated Configure: keep the socket and the policies
         cfg = self.config
-        self._backoff = Backoff(initial=cfg.backoff_initial, maximum=cfg.backoff_max,
-                                rng=random.Random())
-        self._auth = AuthFailurePolicy(max_failures=cfg.max_auth_failures)
-        self._liveness = Liveness(ping_interval=cfg.ping_interval, pong_timeout=cfg.pong_timeout)
+        self._backoff = Backoff.from_config(cfg, random.Random())
+        self._auth = AuthFailurePolicy.from_config(cfg)
+        self._liveness = Liveness.from_config(cfg)
         self.schedule(KEEPALIVE_TICK, "keepalive")
 
     @property
@@ -105,6 +106,7 @@ class ConnectionActor(HubActor):
             # must not exist at all without a private subscription, issue 5).
             self._close("no streams wanted", retry=False)
             self._state = "idle"
+            self.cancel("retry")
             return
         if self._link is not None:
             self._send_request(msg)
@@ -171,6 +173,9 @@ class ConnectionActor(HubActor):
         now = time.monotonic()
         self._opened_at = self._last_frame_at = now
         self._liveness.reset(now)
+        self._backoff.on_opened(now)
+        if self.endpoint is Endpoint.PRIVATE:
+            self._auth.record_success()
         self._state = "open"
         self.watched_fds = [link.fileno()]
         opened = ConnectionOpened(endpoint=self.endpoint, epoch=self._epoch, url=self.url)
@@ -282,7 +287,7 @@ class ConnectionActor(HubActor):
     def _alert(self, kind: str, detail: str) -> None:
         self.send(self.directory.get("router"), StreamAlert(endpoint=self.endpoint, kind=kind, detail=detail))
 
-    def receiveMsg_ActorExitRequest(self, msg, sender) -> None:
+    def on_stop(self) -> None:
         if self._link is not None:
             self._link.close()
             self._link = None

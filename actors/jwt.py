@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from actors.base import HubActor
 from messages import Credentials, TokenIssued, TokenRequest, TokenUnavailable
-from system.credentials import load_credentials
+from system.credentials import CredentialsError, load_credentials
 from system.tokens import mint_token
 
 __all__ = ["JwtActor"]
@@ -28,13 +28,19 @@ class JwtActor(HubActor):
         super().__init__()
         self._credentials: Credentials | None = None
         self._issued = 0
+        self._load_error = ""
 
     def on_configure(self, msg) -> None:
         if self._credentials is None:
             # Keys given by the embedding bot arrive as a Credentials message; otherwise the
             # environment or the configured key file (loaded here, inside this process).
             key_file = dict(msg.config.extra).get("key_file")
-            self._credentials = load_credentials(key_file=key_file)
+            try:
+                self._credentials = load_credentials(key_file=key_file)
+            except CredentialsError as exc:
+                self._credentials = None
+                self._load_error = str(exc)
+                self.log.warning("jwt: keys not loaded: %s", type(exc).__name__)
 
     def receiveMsg_Credentials(self, msg: Credentials, sender) -> None:
         self._credentials = msg
@@ -42,7 +48,8 @@ class JwtActor(HubActor):
     def receiveMsg_TokenRequest(self, msg: TokenRequest, sender) -> None:
         if self._credentials is None:
             self.send(sender, TokenUnavailable(endpoint=msg.endpoint, attempt=msg.attempt,
-                                               reason="no Upbit API keys are configured"))
+                                               reason=self._load_error
+                                               or "no Upbit API keys are configured"))
             return
         token = mint_token(self._credentials, algorithm=self._credentials.algorithm)
         self._issued += 1

@@ -78,10 +78,15 @@ class Supervisor(HubActor):
         self._stopping = False
 
     # -- start --------------------------------------------------------------------------------
+    def receiveMsg_Configure(self, msg: Configure, sender) -> None:
+        if self._owner is None:
+            self._owner = sender
+        super().receiveMsg_Configure(msg, sender)
+
     def on_configure(self, msg: Configure) -> None:
         if self._children:
+            self.send(self._owner, self._directory())
             return  # idempotent: the tree exists already
-        self._owner = self._last_sender
         for spec, _ in CHILD_SPECS:
             self._children[spec.role] = self.createActor(self._classes[spec.role])
         self._publish_directory(configure=list(self._children))
@@ -188,7 +193,7 @@ class Supervisor(HubActor):
         request_id = msg.request_id or f"status-{self.handled}"
         targets = self._all_addresses()
         self._pending_status[request_id] = {"asker": sender, "want": len(targets),
-                                            "got": [self.own_status()]}
+                                            "got": [self.status_report()]}
         for address in targets:
             self.send(address, StatusRequest(request_id=request_id))
         self.schedule(STATUS_TIMEOUT, f"status:{request_id}")

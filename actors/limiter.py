@@ -1,0 +1,117 @@
+"""The rate limiter: paces request frames per connection and handshakes across connections.
+
+| Accepts                | Emits                                                              |
+|------------------------|--------------------------------------------------------------------|
+| ``MergedSubscription`` | the newest set to its ``connection.<endpoint>`` when budget allows |
+| ``ConnectionOpened``   | the current set again (replay) to the new socket                   |
+| ``ConnectionLost``     | nothing; sets wait for the next socket                             |
+| ``HandshakeRequest``   | ``HandshakeGranted`` now, or later when a permit frees             |
+| ``RequestSent``        | (status only)                                                      |
+| ``Tick`` (poll)        | whatever became allowed                                            |
+
+Decisions live in ``system.limiter.RateLimiter`` (SPEC §5 budgets).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from actors.base import HubActor
+from messages import (
+    ConnectionLost,
+    ConnectionOpened,
+    Endpoint,
+    HandshakeGranted,
+    HandshakeRequest,
+    MergedSubscription,
+    RequestSent,
+)
+from system.limiter import RateLimiter
+
+__all__ = ["LimiterActor"]
+
+
+class LimiterActor(HubActor):
+    """Shell around ``RateLimiter`` (see the module docstring)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.limiter = RateLimiter()
+        self._asked: dict[Endpoint, Any] = {}
+        """Endpoint -> address of the connection that asked for a handshake."""
+        self._registry = None
+        self._open: dict[Endpoint, int] = {}
+        """Endpoint -> epoch of its open socket."""
+        self.requests_sent = 0
+
+    def on_configure(self, msg) -> None:
+        self._registry = self.directory.get("registry")
+        self._pump()
+
+    def on_directory(self) -> None:
+        registry = self.directory.get("registry")
+        if registry != self._registry:
+            self._registry = registry
+        self._pump()
+
+    def receiveMsg_MergedSubscription(self, msg: MergedSubscription, sender) -> None:
+        fresh = self.limiter.offer(msg, time.monotonic())
+        if fresh and msg.endpoint not in self._open:
+            # No socket yet: the connection only records the set and asks for a handshake; the
+            # set goes on the wire when ConnectionOpened reaches us (nothing is sent closed).
+            address = self._connection(msg.endpoint)
+            if address is not None:
+                self.send(address, msg)
+        self._pump()
+
+    def receiveMsg_ConnectionOpened(self, msg: ConnectionOpened, sender) -> None:
+        self._open[msg.endpoint] = msg.epoch
+        self.limiter.on_connection_opened(msg.endpoint, msg.epoch, time.monotonic())
+        self._pump()
+
+    def receiveMsg_ConnectionLost(self, msg: ConnectionLost, sender) -> None:
+        if self._open.get(msg.endpoint) == msg.epoch:
+            del self._open[msg.endpoint]
+        self.limiter.on_connection_lost(msg.endpoint, msg.epoch)
+        self._pump()
+
+    def receiveMsg_HandshakeRequest(self, msg: HandshakeRequest, sender) -> None:
+        self._asked[msg.endpoint] = sender
+        if self.limiter.request_handshake(msg.endpoint, time.monotonic()):
+            self.send(sender, HandshakeGranted(endpoint=msg.endpoint, attempt=msg.attempt))
+        else:
+            self.limiter.wait_handshake(msg.endpoint, msg.attempt)
+        self._pump()
+
+    def receiveMsg_RequestSent(self, msg: RequestSent, sender) -> None:
+        self.requests_sent += 1
+
+    def on_tick(self, purpose: str) -> None:
+        if purpose == "poll":
+            self._pump()
+
+    def _connection(self, endpoint: Endpoint) -> Any:
+        if self.directory is None:
+            return None
+        return self.directory.get(f"connection.{endpoint.value}")
+
+    def _pump(self) -> None:
+        now = time.monotonic()
+        for endpoint, merged in self.limiter.poll(now):
+            address = self._connection(endpoint)
+            if address is not None:
+                self.send(address, merged)
+        for endpoint, attempt in self.limiter.poll_handshakes(now):
+            address = self._asked.get(endpoint) or self._connection(endpoint)
+            if address is not None:
+                self.send(address, HandshakeGranted(endpoint=endpoint, attempt=attempt))
+        deadline = self.limiter.next_deadline()
+        if deadline is None:
+            self.cancel("poll")
+        else:
+            self.schedule(max(0.0, deadline - now) + 0.001, "poll")
+
+    def status_details(self) -> dict[str, Any]:
+        return {"requests_sent": self.requests_sent,
+                **{k: v for k, v in self.limiter.status(time.monotonic()).items()}}

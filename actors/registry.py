@@ -1,0 +1,110 @@
+"""The registry: every component's subscriptions, merged into one set per endpoint.
+
+| Accepts                 | Emits                                                             |
+|-------------------------|-------------------------------------------------------------------|
+| ``Configure``           | restores the book from ``state`` (a restart); resends every set    |
+| ``Subscribe``           | ``Subscribed`` / ``SubscriptionRejected`` to the component         |
+| ``Unsubscribe``         | ``Unsubscribed`` to the component                                  |
+| ``ComponentExited``     | drops the component's keys                                         |
+| ``Directory``           | resends the table to a new router, every set to a new limiter      |
+| ``Tick`` (merge)        | ``MergedSubscription`` to ``limiter`` when the merge window ends   |
+| (after any change)      | ``RoutingTable`` to ``router``; ``Checkpoint`` to ``supervisor``   |
+
+Decisions live in ``system.registry.SubscriptionBook``; this shell only moves messages.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from actors.base import HubActor
+from messages import Checkpoint, ComponentExited, Configure, Subscribe, Unsubscribe
+from system.registry import SubscriptionBook
+
+__all__ = ["RegistryActor"]
+
+
+class RegistryActor(HubActor):
+    """Shell around ``SubscriptionBook`` (see the module docstring)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.book: SubscriptionBook | None = None
+        self._sent_routing: int | None = None
+        self._peers: dict[str, Any] = {}
+        self._checkpoint_dirty = False
+
+    def on_configure(self, msg: Configure) -> None:
+        if self.book is None:
+            self.book = SubscriptionBook.from_config(self.config)
+            if msg.state:
+                try:
+                    self.book.restore(msg.state, time.monotonic())
+                except ValueError:
+                    self.log.warning("registry: checkpoint unusable, starting empty")
+        self._peers = {r: self.directory.get(r) for r in ("limiter", "router", "supervisor")}
+        self._after_change()
+
+    def on_directory(self) -> None:
+        if self.book is None:
+            return
+        peers = {r: self.directory.get(r) for r in ("limiter", "router", "supervisor")}
+        if peers["router"] != self._peers.get("router"):
+            self._sent_routing = None  # the new router has no table
+        if peers["limiter"] != self._peers.get("limiter"):
+            self.book.resend_all(time.monotonic())
+        self._peers = peers
+        self._after_change()
+
+    def receiveMsg_Subscribe(self, msg: Subscribe, sender) -> None:
+        if self.book is None:
+            return
+        component = msg.reply_to or sender
+        reply = self.book.subscribe(component, msg.component, msg.specs, time.monotonic(),
+                                    msg.request_id)
+        self.send(component, reply)
+        self._after_change()
+
+    def receiveMsg_Unsubscribe(self, msg: Unsubscribe, sender) -> None:
+        if self.book is None:
+            return
+        component = msg.reply_to or sender
+        reply = self.book.unsubscribe(component, msg.specs, time.monotonic(), msg.request_id)
+        self.send(component, reply)
+        self._after_change()
+
+    def receiveMsg_ComponentExited(self, msg: ComponentExited, sender) -> None:
+        if self.book is None:
+            return
+        self.book.remove_component(msg.address, time.monotonic())
+        self._after_change()
+
+    def on_tick(self, purpose: str) -> None:
+        if purpose == "merge":
+            self._after_change()
+
+    def _after_change(self) -> None:
+        book = self.book
+        if book is None:
+            return
+        now = time.monotonic()
+        limiter = self.directory.get("limiter") if self.directory else None
+        for merged in book.due(now):
+            if limiter is not None:
+                self.send(limiter, merged)
+        router = self.directory.get("router") if self.directory else None
+        if router is not None and book.routing_generation != self._sent_routing:
+            self.send(router, book.routing_table())
+            self._sent_routing = book.routing_generation
+        supervisor = self.directory.get("supervisor") if self.directory else None
+        if supervisor is not None:
+            self.send(supervisor, Checkpoint(role=self.role or "registry", state=book.snapshot()))
+        deadline = book.next_deadline()
+        if deadline is None:
+            self.cancel("merge")
+        else:
+            self.schedule(max(0.0, deadline - now) + 0.001, "merge")
+
+    def status_details(self) -> dict[str, Any]:
+        return self.book.status() if self.book is not None else {}

@@ -1,0 +1,154 @@
+"""The router: decodes frames and hands each component its events, one batch in flight each.
+
+| Accepts               | Emits                                                                  |
+|-----------------------|------------------------------------------------------------------------|
+| ``RoutingTable``      | cached snapshots to new holders (``EventBatch``)                       |
+| ``FrameBatch``        | ``EventBatch(batch_id)`` per component; ``StreamAlert(upbit_error)``   |
+|                       | to the components of that endpoint for an Upbit error frame            |
+| ``BatchAck``          | the component's next ``EventBatch``                                    |
+| ``StreamAlert``       | forwarded to the components of its endpoint                            |
+| ``AuthFailed``        | ``StreamAlert(auth_failed)`` to the private components                 |
+| ``ConnectionOpened``  | ``StreamAlert(connection_restored)`` after a loss                      |
+| ``ConnectionLost``    | ``StreamAlert(connection_lost)``                                       |
+| ``ComponentExited``   | drops the component's buffer                                           |
+| ``Tick`` (flush/ack)  | batches that became ready (ack timeouts)                               |
+
+Decisions live in ``system.routing.RoutingState``; decoding in ``system.codec``.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from actors.base import HubActor
+from messages import (
+    AuthFailed,
+    BatchAck,
+    ComponentExited,
+    ConnectionLost,
+    ConnectionOpened,
+    DecodeError,
+    Endpoint,
+    FrameBatch,
+    RoutingTable,
+    StreamAlert,
+    UpbitError,
+)
+from system.codec import decode_batch
+from system.routing import RoutingState
+
+__all__ = ["RouterActor"]
+
+
+class RouterActor(HubActor):
+    """Shell around ``RoutingState`` (see the module docstring)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.state: RoutingState | None = None
+        self._table: RoutingTable | None = None
+        self.decode_errors = 0
+        self.upbit_errors = 0
+        self.frames = 0
+        self._lost: set[Endpoint] = set()
+
+    def on_configure(self, msg) -> None:
+        if self.state is None:
+            self.state = RoutingState.from_config(self.config)
+
+    # -- routes ----------------------------------------------------------------------------
+    def receiveMsg_RoutingTable(self, msg: RoutingTable, sender) -> None:
+        if self.state is None:
+            return
+        if self._table is None or msg.generation > self._table.generation:
+            self._table = msg
+        self.state.on_routes_changed(msg, time.monotonic())
+        self._flush()
+
+    def receiveMsg_ComponentExited(self, msg: ComponentExited, sender) -> None:
+        if self.state is not None:
+            self.state.remove_component(msg.address)
+
+    # -- data ------------------------------------------------------------------------------
+    def receiveMsg_FrameBatch(self, msg: FrameBatch, sender) -> None:
+        if self.state is None:
+            return
+        self.frames += len(msg.frames)
+        events = []
+        for item in decode_batch(msg.frames):
+            if isinstance(item, DecodeError):
+                self.decode_errors += 1
+                self.log.debug("router: undecodable frame: %s", item.reason)
+            elif isinstance(item, UpbitError):
+                self.upbit_errors += 1
+                self._alert(StreamAlert(endpoint=msg.endpoint, kind="upbit_error",
+                                        detail=item.name, error=item))
+            else:
+                events.append(item)
+        self.state.on_events(msg.endpoint, msg.epoch, events)
+        self._flush()
+
+    def receiveMsg_BatchAck(self, msg: BatchAck, sender) -> None:
+        if self.state is None:
+            return
+        self.state.batch_done(sender, msg.batch_id or None)
+        self._flush()
+
+    def on_tick(self, purpose: str) -> None:
+        if purpose == "flush":
+            self._flush()
+
+    def _flush(self) -> None:
+        state = self.state
+        if state is None:
+            return
+        now = time.monotonic()
+        for delivery in state.take_batches(now):
+            self.send(delivery.component, delivery.batch)
+        deadline = state.next_deadline()
+        if deadline is None:
+            self.cancel("flush")
+        else:
+            self.schedule(max(0.0, deadline - now) + 0.001, "flush")
+
+    # -- alerts ----------------------------------------------------------------------------
+    def receiveMsg_StreamAlert(self, msg: StreamAlert, sender) -> None:
+        self._alert(msg)
+
+    def receiveMsg_AuthFailed(self, msg: AuthFailed, sender) -> None:
+        endpoint = getattr(msg, "endpoint", Endpoint.PRIVATE)
+        self._alert(StreamAlert(endpoint=endpoint, kind="auth_failed",
+                                detail=str(getattr(msg, "reason", ""))))
+
+    def receiveMsg_ConnectionLost(self, msg: ConnectionLost, sender) -> None:
+        self._lost.add(msg.endpoint)
+        self._alert(StreamAlert(endpoint=msg.endpoint, kind="connection_lost", detail=msg.reason))
+
+    def receiveMsg_ConnectionOpened(self, msg: ConnectionOpened, sender) -> None:
+        if msg.endpoint in self._lost:
+            self._lost.discard(msg.endpoint)
+            self._alert(StreamAlert(endpoint=msg.endpoint, kind="connection_restored"))
+
+    def _alert(self, alert: StreamAlert) -> None:
+        """Send ``alert`` to every component holding a key on its endpoint."""
+        if self._table is None:
+            return
+        for route in self._table.routes:
+            if any(k.data_type.endpoint is alert.endpoint for k in route.keys):
+                self.send(route.component, alert)
+
+    # -- status ----------------------------------------------------------------------------
+    def status_details(self) -> dict[str, Any]:
+        base = self.state.status() if self.state is not None else {}
+        return {"frames": self.frames, "decode_errors": self.decode_errors,
+                "upbit_errors": self.upbit_errors, **base}
+
+    def status_queue_depth(self) -> int:
+        if self.state is None:
+            return 0
+        total = 0
+        for outbox in self.state.status()["components"].values():
+            if isinstance(outbox, dict):
+                total += int(outbox.get("buffered", 0) or 0)
+        return total
