@@ -84,6 +84,10 @@ class Hub:
         self.crashes: list[ActorCrashed] = []
         """Restarts and exits the supervisor reported, oldest first."""
         self._streams: list[EventStream] = []
+        self.handle: runtime.SystemHandle | None = None
+        """The runtime handle of the last started system (kept after ``stop``)."""
+        self.stop_report: runtime.StopReport | None = None
+        """What ``runtime.stop_system`` found and did at the last ``stop``."""
 
     def __repr__(self) -> str:
         return f"Hub(admin_port={self.admin_port}, running={self._asys is not None})"
@@ -96,7 +100,7 @@ class Hub:
     def start(self) -> Hub:
         if self._asys is not None:
             return self
-        self._system = runtime.start_system(self._admin_port, **self._system_options)
+        self._system = self.handle = runtime.start_system(self._admin_port, **self._system_options)
         self._asys = self._system.asys
         try:
             self.supervisor = self._asys.createActor(SUPERVISOR_CLASS)
@@ -119,7 +123,7 @@ class Hub:
             except Exception:
                 pass
         if self._system is not None:
-            runtime.stop_system(self._system)
+            self.stop_report = runtime.stop_system(self._system)
         self._system = self._asys = self.supervisor = None
 
     def __enter__(self) -> Hub:

@@ -1,0 +1,38 @@
+"""Components the integration tests spawn (importable: every actor process loads them by path)."""
+
+from __future__ import annotations
+
+from actors.component import Component
+
+
+class Collector(Component):
+    """Subscribes to ticker and trade codes from its params and counts events by type."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.by_type: dict[str, int] = {}
+        self.codes_seen: set[str] = set()
+        self.rejected: list[str] = []
+        self.alerts: list[str] = []
+
+    def on_start(self) -> None:
+        if self.params.get("ticker"):
+            self.subscribe("ticker", self.params["ticker"])
+        if self.params.get("trade"):
+            self.subscribe("trade", self.params["trade"])
+
+    def on_event(self, event) -> None:
+        name = type(event).__name__
+        self.by_type[name] = self.by_type.get(name, 0) + 1
+        self.codes_seen.add(f"{name}:{event.code}")
+
+    def on_rejected(self, msg) -> None:
+        self.rejected.append(msg.reason)
+
+    def on_alert(self, msg) -> None:
+        self.alerts.append(msg.kind)
+
+    def status_details(self) -> dict:
+        return {**super().status_details(), "by_type": dict(self.by_type),
+                "codes_seen": sorted(self.codes_seen), "rejected": list(self.rejected),
+                "alerts": list(self.alerts)}
