@@ -116,3 +116,86 @@ def test_component_gets_typed_events_with_one_merged_subscribe(hub: Hub, sim: Si
     assert set(d["codes_seen"]) == {"Ticker:KRW-BTC", "Trade:KRW-ETH"}
     assert len(subscribes(sim)) == 1
     assert sim.stats()["connections_opened"] == 1
+
+
+def test_streams_deliver_typed_events(hub: Hub, sim: Simulator, streams: dict[str, Any]) -> None:
+    streams["ticker"] = hub.stream(DataType.TICKER, ["KRW-BTC"], name="s-ticker")
+    streams["trade"] = hub.stream(DataType.TRADE, ["KRW-ETH"], name="s-trade")
+    event = next_event(streams["ticker"])
+    assert isinstance(event, Ticker) and event.code == "KRW-BTC"
+    event = next_event(streams["trade"])
+    assert isinstance(event, Trade) and event.code == "KRW-ETH"
+    # Same keys as the collector's: the merged set is unchanged, so nothing new on the wire.
+    assert len(subscribes(sim)) == 1
+
+
+def test_invalid_request_is_rejected_before_the_wire(hub: Hub, sim: Simulator) -> None:
+    before = len(subscribes(sim))
+    bad = hub.stream(DataType.TICKER, ["krw-xrp"], name="s-bad")
+    try:
+        wait_for(lambda: bad.rejections, what="SubscriptionRejected on the stream")
+        assert "krw-xrp" in bad.rejections[0].reason or bad.rejections[0].spec is not None
+        # Let a merge window (0.1 s) pass several times over: still nothing new on the wire.
+        deadline = time.monotonic() + 0.6
+        while time.monotonic() < deadline:
+            assert len(subscribes(sim)) == before
+            time.sleep(0.05)
+    finally:
+        bad.close()
+
+
+def test_closing_a_stream_shrinks_the_merged_set(hub: Hub, sim: Simulator, streams) -> None:
+    xrp = hub.stream(DataType.TICKER, ["KRW-XRP"], name="s-xrp")
+    frame = wait_for(lambda: [f for f in subscribes(sim) if "KRW-XRP" in requested(f).get("ticker", ())],
+                     what="a subscribe frame with KRW-XRP")[-1]
+    assert requested(frame) == {"ticker": {"KRW-BTC", "KRW-XRP"}, "trade": {"KRW-ETH"}}
+    assert next_event(xrp).code == "KRW-XRP"
+    count = len(subscribes(sim))
+    xrp.close()
+    frame = wait_for(lambda: subscribes(sim)[count:], what="a subscribe frame after the close")[-1]
+    assert requested(frame) == {"ticker": {"KRW-BTC"}, "trade": {"KRW-ETH"}}
+
+
+def test_drop_all_reconnects_and_replays(hub: Hub, sim: Simulator, streams) -> None:
+    opened = sim.stats()["connections_opened"]
+    count = len(subscribes(sim))
+    sim.drop_all()
+    wait_for(lambda: sim.stats()["connections_opened"] > opened, what="a reconnect")
+    frame = wait_for(lambda: subscribes(sim)[count:], what="the replayed subscribe")[-1]
+    assert requested(frame) == {"ticker": {"KRW-BTC"}, "trade": {"KRW-ETH"}}
+    for stream in streams.values():
+        drain(stream)
+    assert isinstance(next_event(streams["ticker"]), Ticker)
+    assert isinstance(next_event(streams["trade"]), Trade)
+
+
+@pytest.mark.parametrize("role", ["registry", "router"])
+def test_killed_actor_is_restarted_and_data_resumes(hub: Hub, sim: Simulator, streams, role) -> None:
+    pid = actor(hub, role).pid
+    os.kill(pid, signal.SIGKILL)
+    restarted = wait_for(lambda: (s := actor(hub, role)) is not None and s.pid != pid and s,
+                         timeout=15, what=f"a restarted {role}")
+    assert restarted.pid != pid
+    for stream in streams.values():
+        drain(stream)
+    assert isinstance(next_event(streams["ticker"], timeout=15), Ticker)
+    assert isinstance(next_event(streams["trade"], timeout=15), Trade)
+    # The registry came back with its subscriptions: the set on the wire is still both streams.
+    assert requested(subscribes(sim)[-1]) == {"ticker": {"KRW-BTC"}, "trade": {"KRW-ETH"}}
+    before = details(hub, "component:collector").get("events_received", 0)
+    wait_for(lambda: details(hub, "component:collector").get("events_received", 0) > before,
+             what="the collector's events after the restart")
+
+
+def test_no_protocol_violations(sim: Simulator) -> None:
+    assert sim.stats()["violations"] == []
+
+
+def test_stop_leaves_no_process(hub: Hub) -> None:
+    hub.status()
+    handle = hub.handle
+    handle.track()
+    assert len(handle.pids) >= 7  # admin + logger + supervisor + six children, at least
+    hub.stop()
+    assert hub.stop_report is not None
+    assert not processes.alive(handle.records), hub.stop_report
