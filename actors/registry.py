@@ -33,7 +33,9 @@ class RegistryActor(HubActor):
         self.book: SubscriptionBook | None = None
         self._sent_routing: int | None = None
         self._peers: dict[str, Any] = {}
-        self._checkpoint_dirty = False
+        self._early: list[tuple[object, object]] = []
+        """Requests that arrived before ``Configure`` (a component may learn our address from a
+        new Directory first); handled, in order, once the book exists."""
 
     def on_configure(self, msg: Configure) -> None:
         if self.book is None:
@@ -44,6 +46,9 @@ class RegistryActor(HubActor):
                 except ValueError:
                     self.log.warning("registry: checkpoint unusable, starting empty")
         self._peers = {r: self.directory.get(r) for r in ("limiter", "router", "supervisor")}
+        early, self._early = self._early, []
+        for message, sender in early:
+            getattr(self, f"receiveMsg_{type(message).__name__}")(message, sender)
         self._after_change()
 
     def on_directory(self) -> None:
@@ -59,6 +64,7 @@ class RegistryActor(HubActor):
 
     def receiveMsg_Subscribe(self, msg: Subscribe, sender) -> None:
         if self.book is None:
+            self._hold(msg, sender)
             return
         component = msg.reply_to or sender
         reply = self.book.subscribe(component, msg.component, msg.specs, time.monotonic(),
@@ -68,6 +74,7 @@ class RegistryActor(HubActor):
 
     def receiveMsg_Unsubscribe(self, msg: Unsubscribe, sender) -> None:
         if self.book is None:
+            self._hold(msg, sender)
             return
         component = msg.reply_to or sender
         reply = self.book.unsubscribe(component, msg.specs, time.monotonic(), msg.request_id)
@@ -76,9 +83,16 @@ class RegistryActor(HubActor):
 
     def receiveMsg_ComponentExited(self, msg: ComponentExited, sender) -> None:
         if self.book is None:
+            self._hold(msg, sender)
             return
         self.book.remove_component(msg.address, time.monotonic())
         self._after_change()
+
+    def _hold(self, msg, sender) -> None:
+        if len(self._early) < 1000:
+            self._early.append((msg, sender))
+        else:
+            self.drops += 1
 
     def on_tick(self, purpose: str) -> None:
         if purpose == "merge":

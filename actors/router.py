@@ -52,14 +52,22 @@ class RouterActor(HubActor):
         self.upbit_errors = 0
         self.frames = 0
         self._lost: set[Endpoint] = set()
+        self._early_table: RoutingTable | None = None
 
     def on_configure(self, msg) -> None:
         if self.state is None:
             self.state = RoutingState.from_config(self.config)
+            # The registry may learn our address (new Directory) before our Configure arrives:
+            # a table that came early is applied now.
+            early, self._early_table = self._early_table, None
+            if early is not None:
+                self.receiveMsg_RoutingTable(early, None)
 
     # -- routes ----------------------------------------------------------------------------
     def receiveMsg_RoutingTable(self, msg: RoutingTable, sender) -> None:
         if self.state is None:
+            if self._early_table is None or msg.generation > self._early_table.generation:
+                self._early_table = msg
             return
         if self._table is None or msg.generation > self._table.generation:
             self._table = msg
