@@ -69,7 +69,9 @@ class ConnectionActor(HubActor):
         self._link: WsLink | None = None
         self._wanted: MergedSubscription | None = None
         self._state = "idle"
-        self._epoch = 0
+        self._epoch = int(time.time() * 1000)
+        """Starts from the clock so a restarted connection's epochs are newer than its
+        predecessor's (the limiter and router tell sockets apart by epoch)."""
         self._attempt = 0
         self._opened_at = 0.0
         self._last_frame_at = 0.0
@@ -91,6 +93,8 @@ class ConnectionActor(HubActor):
         self._auth = AuthFailurePolicy.from_config(cfg)
         self._liveness = Liveness.from_config(cfg)
         self.schedule(KEEPALIVE_TICK, "keepalive")
+        if self._wanted is not None and not self._wanted.empty and self._state == "idle":
+            self._request_handshake()  # a set that arrived before this Configure
 
     @property
     def url(self) -> str:
@@ -101,6 +105,8 @@ class ConnectionActor(HubActor):
         if self._wanted is not None and msg.generation < self._wanted.generation:
             return  # stale
         self._wanted = msg
+        if self._backoff is None:
+            return  # not configured yet (the limiter may know our address first): on_configure
         if msg.empty:
             # Upbit has no unsubscribe: with nothing wanted the socket goes (and the private one
             # must not exist at all without a private subscription, issue 5).

@@ -43,20 +43,37 @@ class LimiterActor(HubActor):
         self._registry = None
         self._open: dict[Endpoint, int] = {}
         """Endpoint -> epoch of its open socket."""
+        self._latest: dict[Endpoint, MergedSubscription] = {}
+        self._connections: dict[Endpoint, Any] = {}
+        """Endpoint -> the connection address in use (a change means it was restarted)."""
         self.requests_sent = 0
 
     def on_configure(self, msg) -> None:
         self._registry = self.directory.get("registry")
+        self._connections = {e: self._connection(e) for e in Endpoint}
         self._pump()
 
     def on_directory(self) -> None:
-        registry = self.directory.get("registry")
-        if registry != self._registry:
-            self._registry = registry
+        self._registry = self.directory.get("registry")
+        for endpoint in Endpoint:
+            address = self._connection(endpoint)
+            if address == self._connections.get(endpoint):
+                continue
+            self._connections[endpoint] = address
+            # A restarted connection: its socket died with the old process (no ConnectionLost
+            # came) and the new one knows no set. Forget the socket, hand it the newest set.
+            epoch = self._open.pop(endpoint, None)
+            if epoch is not None:
+                self.limiter.on_connection_lost(endpoint, epoch)
+            latest = self._latest.get(endpoint)
+            if latest is not None and address is not None:
+                self.send(address, latest)
         self._pump()
 
     def receiveMsg_MergedSubscription(self, msg: MergedSubscription, sender) -> None:
         fresh = self.limiter.offer(msg, time.monotonic())
+        if fresh:
+            self._latest[msg.endpoint] = msg
         if fresh and msg.endpoint not in self._open:
             # No socket yet: the connection only records the set and asks for a handshake; the
             # set goes on the wire when ConnectionOpened reaches us (nothing is sent closed).

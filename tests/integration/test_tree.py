@@ -169,7 +169,7 @@ def test_drop_all_reconnects_and_replays(hub: Hub, sim: Simulator, streams) -> N
     assert isinstance(next_event(streams["trade"]), Trade)
 
 
-@pytest.mark.parametrize("role", ["registry", "router"])
+@pytest.mark.parametrize("role", ["registry", "router", "limiter", "connection.public"])
 def test_killed_actor_is_restarted_and_data_resumes(hub: Hub, sim: Simulator, streams, role) -> None:
     pid = actor(hub, role).pid
     os.kill(pid, signal.SIGKILL)
