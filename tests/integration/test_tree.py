@@ -167,6 +167,11 @@ def test_drop_all_reconnects_and_replays(hub: Hub, sim: Simulator, streams) -> N
         drain(stream)
     assert isinstance(next_event(streams["ticker"]), Ticker)
     assert isinstance(next_event(streams["trade"]), Trade)
+    alerts = wait_for(lambda: (a := details(hub, "component:collector").get("alerts", []))
+                      and "connection_restored" in a and a, what="connection alerts at the component")
+    assert alerts.index("connection_lost") < alerts.index("connection_restored")
+    wait_for(lambda: any(a.kind == "connection_restored" for a in streams["ticker"].alerts),
+             what="connection alerts on the stream")
 
 
 @pytest.mark.parametrize("role", ["registry", "router", "limiter", "connection.public"])
