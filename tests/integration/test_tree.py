@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from messages import DataType, HubConfig, Ticker, Trade
+from messages import Credentials, DataType, HubConfig, MyAsset, Ticker, Trade
 from system.hub import Hub
 from system.runtime import processes
 from tools.sim import SimConfig, Simulator
@@ -81,7 +81,9 @@ def drain(stream) -> None:
 
 @pytest.fixture(scope="module")
 def sim() -> Iterator[Simulator]:
-    with Simulator(SimConfig(rate=200, markets=MARKETS, idle_timeout=60.0)) as simulator:
+    config = SimConfig(rate=200, markets=MARKETS, idle_timeout=60.0, access_key="a" * 40,
+                       secret_key="s" * 40)
+    with Simulator(config) as simulator:
         yield simulator
 
 
@@ -89,7 +91,7 @@ def sim() -> Iterator[Simulator]:
 def hub(sim: Simulator) -> Iterator[Hub]:
     config = HubConfig(public_url=sim.public_url, private_url=sim.private_url, merge_window=0.1,
                        backoff_initial=0.2, backoff_max=2.0)
-    hub = Hub(config)
+    hub = Hub(config, credentials=Credentials(access_key=sim.access_key, secret_key=sim.secret_key))
     hub.start()
     try:
         yield hub
@@ -190,6 +192,22 @@ def test_killed_actor_is_restarted_and_data_resumes(hub: Hub, sim: Simulator, st
     before = details(hub, "component:collector").get("events_received", 0)
     wait_for(lambda: details(hub, "component:collector").get("events_received", 0) > before,
              what="the collector's events after the restart")
+
+
+def test_private_stream_authenticates_and_delivers(hub: Hub, sim: Simulator) -> None:
+    assets = hub.stream(DataType.MY_ASSET, name="s-assets")
+    try:
+        frame = wait_for(lambda: [f for f in subscribes(sim) if "myAsset" in requested(f)],
+                         what="a myAsset subscribe on the private socket")[-1]
+        assert requested(frame) == {"myAsset": set()}
+        sim.set_balance(sim.access_key, "KRW", 1_000_000.0)
+        event = next_event(assets)
+        assert isinstance(event, MyAsset)
+        assert details(hub, "jwt")["tokens_issued"] >= 1
+    finally:
+        assets.close()
+    # The last private subscriber left: the private socket closes (no empty request is sent).
+    wait_for(lambda: actor(hub, "connection.private").state == "idle", what="the private socket closing")
 
 
 def test_no_protocol_violations(sim: Simulator) -> None:
