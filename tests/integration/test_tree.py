@@ -176,6 +176,20 @@ def test_drop_all_reconnects_and_replays(hub: Hub, sim: Simulator, streams) -> N
              what="connection alerts on the stream")
 
 
+def test_refused_handshakes_back_off_then_reconnect(hub: Hub, sim: Simulator, streams) -> None:
+    refused = sum(sim.stats()["handshakes_refused"].values())
+    opened = sim.stats()["connections_opened"]
+    sim.refuse_handshakes(1.0, 503)
+    sim.drop_all()
+    wait_for(lambda: sum(sim.stats()["handshakes_refused"].values()) > refused,
+             what="a refused handshake")
+    wait_for(lambda: sim.stats()["connections_opened"] > opened, timeout=15, what="a reconnect")
+    for stream in streams.values():
+        drain(stream)
+    assert isinstance(next_event(streams["ticker"]), Ticker)
+    assert details(hub, "connection.public")["reconnects"] >= 2
+
+
 @pytest.mark.parametrize("role", ["registry", "router", "limiter", "connection.public"])
 def test_killed_actor_is_restarted_and_data_resumes(hub: Hub, sim: Simulator, streams, role) -> None:
     pid = actor(hub, role).pid
