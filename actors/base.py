@@ -24,6 +24,8 @@ import traceback
 from datetime import timedelta
 from typing import Any
 
+import attrs
+
 from messages.admin import ActorStatus, StatusRequest
 from messages.lifecycle import Configure, Directory, HubConfig, Shutdown, Tick
 from system.runtime import loopback  # noqa: F401  (importing applies the loopback patch)
@@ -199,7 +201,7 @@ class HubActor(ActorTypeDispatcher):
     # -- status -----------------------------------------------------------------------------
 
     def receiveMsg_StatusRequest(self, message: StatusRequest, sender: Any) -> None:
-        self.send(sender, self.status_report())
+        self.send(sender, attrs.evolve(self.status_report(), request_id=message.request_id))
 
     def status_report(self) -> ActorStatus:
         """This actor's ``ActorStatus``, built from the ``status_*`` hooks."""

@@ -199,7 +199,10 @@ class Supervisor(HubActor):
         self.schedule(STATUS_TIMEOUT, f"status:{request_id}")
 
     def receiveMsg_ActorStatus(self, msg: ActorStatus, sender) -> None:
-        for request_id, record in list(self._pending_status.items()):
+        pending = self._pending_status.items()
+        if msg.request_id in self._pending_status:  # the base echoes the request id
+            pending = [(msg.request_id, self._pending_status[msg.request_id])]
+        for request_id, record in list(pending):
             if record["want"] > 0:
                 record["got"].append(msg)
                 record["want"] -= 1
