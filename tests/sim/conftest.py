@@ -12,6 +12,7 @@ import struct
 import threading
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -133,3 +134,15 @@ def connect() -> Iterator[Callable[..., Client]]:
 def port_is_closed(port: int) -> bool:
     with socket.socket() as s:
         return s.connect_ex(("127.0.0.1", port)) != 0
+
+
+SHARED_SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "upbit" / "samples"
+"""The documented Upbit frames, in the ``shared/`` folder that sits beside the repository."""
+
+
+def shared_sample(name: str) -> dict:
+    """The first frame of a shared sample file; skips the test when ``shared/`` is absent."""
+    path = SHARED_SAMPLES / name
+    if not path.is_file():
+        pytest.skip(f"shared Upbit sample {name} not found beside the repository ({SHARED_SAMPLES})")
+    return json.loads(path.read_text(encoding="utf-8"))["frames"][0]

@@ -3,23 +3,22 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import orjson
 import pytest
 
+from tests.sim.conftest import shared_sample
 from tools.sim import frames
 from tools.sim.encode import SIMPLE_KEYS, encode, fixed8, java_double, to_simple
 from tools.sim.market import MarketModel
 from tools.sim.markets import MarketDirectory
 from tools.sim.private import Accounts
 
-SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "upbit" / "samples"
 T0 = 1_730_336_862_000
 
 
 def sample(name: str) -> dict:
-    return json.loads((SAMPLES / name).read_text(encoding="utf-8"))["frames"][0]
+    return shared_sample(name)
 
 
 @pytest.fixture(scope="module")

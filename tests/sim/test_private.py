@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 import websocket
 
-from tests.sim.conftest import subscribe
+from tests.sim.conftest import shared_sample, subscribe
 
-SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "upbit" / "samples"
 PRIVATE_TYPES = ({"type": "myOrder"}, {"type": "myAsset"})
 
 
 def sample_keys(name: str) -> list[str]:
-    return list(json.loads((SAMPLES / name).read_text(encoding="utf-8"))["frames"][0])
+    return list(shared_sample(name))
 
 
 def auth_header(token: str) -> list[str]:
