@@ -8,6 +8,8 @@ describe (exponent form, trailing zeros, ids above 2**53).
 
 from __future__ import annotations
 
+import copy
+
 from typing import Any
 
 import orjson
@@ -160,3 +162,14 @@ DEFAULT_FRAMES: dict[str, dict[str, Any]] = {
     },
 }  # fmt: skip
 """Kind -> one DEFAULT frame; ``copy.deepcopy`` before changing one."""
+
+
+def frame_of(kind: str, simple: bool = False, **fields: Any) -> dict[str, Any]:
+    """A SPEC frame of ``kind`` with ``fields`` replaced (a value of ``...`` deletes the key)."""
+    frame = copy.deepcopy(DEFAULT_FRAMES[kind])
+    for key, value in fields.items():
+        if value is ...:
+            del frame[key]
+        else:
+            frame[key] = value
+    return to_simple(frame) if simple else frame

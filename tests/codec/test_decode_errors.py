@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from messages import DecodeError, StatusUp, Ticker, Trade
 from system.codec import decode, decode_batch
 
-from .spec_frames import DEFAULT_FRAMES, raw_json, to_simple
+from .spec_frames import DEFAULT_FRAMES, frame_of, raw_json, to_simple
 
 
 def reason_of(frame: Any) -> str:
@@ -25,13 +25,7 @@ def reason_of(frame: Any) -> str:
 
 def changed(kind: str, simple: bool = False, **fields: Any) -> bytes:
     """A SPEC frame of ``kind`` with ``fields`` replaced (a value of ``...`` deletes the key)."""
-    frame = copy.deepcopy(DEFAULT_FRAMES[kind])
-    for key, value in fields.items():
-        if value is ...:
-            del frame[key]
-        else:
-            frame[key] = value
-    return raw_json(to_simple(frame) if simple else frame)
+    return raw_json(frame_of(kind, simple, **fields))
 
 
 @pytest.mark.parametrize("frame", [b"hello", b"PING", b'{"type":"ticker"', b"", b"\xff\xfe{}", "{'a': 1}"])

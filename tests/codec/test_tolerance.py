@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 import pytest
@@ -11,7 +10,7 @@ import pytest
 from messages import DecodeError, MyOrder, Orderbook, SubscriptionListing, Ticker, Trade, UpbitError
 from system.codec import decode
 
-from .spec_frames import DEFAULT_FRAMES, raw_json, to_simple
+from .spec_frames import DEFAULT_FRAMES, frame_of, raw_json
 
 
 def one(frame: Any) -> Any:
@@ -20,14 +19,6 @@ def one(frame: Any) -> Any:
     return event
 
 
-def frame_of(kind: str, simple: bool = False, **fields: Any) -> dict[str, Any]:
-    frame = copy.deepcopy(DEFAULT_FRAMES[kind])
-    for key, value in fields.items():
-        if value is ...:
-            del frame[key]
-        else:
-            frame[key] = value
-    return to_simple(frame) if simple else frame
 
 
 @pytest.mark.parametrize("simple", [False, True])

@@ -13,6 +13,8 @@ Number spelling (SPEC §3.8 [WIRE]): in ``wire`` style DEFAULT writes floats lik
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from typing import Any
 
 import orjson
@@ -135,26 +137,23 @@ def fixed8(value: float) -> str:
 # Fragment caches: prices and unchanged sizes repeat from frame to frame. Bounded: cleared
 # when full (a cache miss only costs the formatting).
 _CACHE_LIMIT = 200_000
-_JAVA: dict[float, orjson.Fragment] = {}
-_FIXED: dict[float, orjson.Fragment] = {}
+def _memoized(render: Callable[[float], str]) -> Callable[[float], orjson.Fragment]:
+    """Cache ``render(value)`` as an orjson fragment; the cache is cleared when it grows too big."""
+    cache: dict[float, orjson.Fragment] = {}
+
+    def fragment_of(value: float) -> orjson.Fragment:
+        fragment = cache.get(value)
+        if fragment is None:
+            if len(cache) > _CACHE_LIMIT:
+                cache.clear()
+            fragment = cache[value] = orjson.Fragment(render(value))
+        return fragment
+
+    return fragment_of
 
 
-def _java(value: float) -> orjson.Fragment:
-    fragment = _JAVA.get(value)
-    if fragment is None:
-        if len(_JAVA) > _CACHE_LIMIT:
-            _JAVA.clear()
-        fragment = _JAVA[value] = orjson.Fragment(java_double(value))
-    return fragment
-
-
-def _fixed(value: float) -> orjson.Fragment:
-    fragment = _FIXED.get(value)
-    if fragment is None:
-        if len(_FIXED) > _CACHE_LIMIT:
-            _FIXED.clear()
-        fragment = _FIXED[value] = orjson.Fragment(fixed8(value))
-    return fragment
+_java = _memoized(java_double)
+_fixed = _memoized(fixed8)
 
 
 _NOT_NUMBERS = frozenset({
