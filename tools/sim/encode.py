@@ -14,7 +14,6 @@ Number spelling (SPEC §3.8 [WIRE]): in ``wire`` style DEFAULT writes floats lik
 from __future__ import annotations
 
 from collections.abc import Callable
-
 from typing import Any
 
 import orjson
