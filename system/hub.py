@@ -48,9 +48,11 @@ from messages import (
 )
 from system import runtime
 
-__all__ = ["EventStream", "Hub", "HubError"]
+__all__ = ["EventStream", "Hub", "HubError", "find_supervisor", "query_status"]
 
 SUPERVISOR_CLASS = "actors.supervisor.Supervisor"
+SUPERVISOR_NAME = "upbit-actors.supervisor"
+"""The supervisor's Thespian globalName: how a tool attached to the system finds the tree."""
 
 
 class HubError(RuntimeError):
@@ -103,7 +105,7 @@ class Hub:
         self._system = self.handle = runtime.start_system(self._admin_port, **self._system_options)
         self._asys = self._system.asys
         try:
-            self.supervisor = self._asys.createActor(SUPERVISOR_CLASS)
+            self.supervisor = self._asys.createActor(SUPERVISOR_CLASS, globalName=SUPERVISOR_NAME)
             configure = Configure(role="supervisor", config=self.config, directory=Directory(entries=()))
             self.directory = self._ask(self.supervisor, configure, Directory)
             if self._credentials is not None:
@@ -257,3 +259,47 @@ class EventStream:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+# -- tools attached to a running system ------------------------------------------------------------
+def find_supervisor(asys, timeout: float = 3.0):
+    """The supervisor's address in the system ``asys`` is attached to, or None if it has none.
+
+    Asks the admin for its status (which lists the global names) rather than calling
+    ``createActor(globalName=...)``: that would create a supervisor where there is none.
+    """
+    from thespian.system.messages.status import Thespian_StatusReq, Thespian_SystemStatus
+
+    admin = asys._systemBase.adminAddr
+    deadline = time.monotonic() + timeout
+    reply = asys.ask(admin, Thespian_StatusReq(), timeout)
+    while not isinstance(reply, Thespian_SystemStatus):
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise HubError("the actor system's admin did not answer a status request")
+        reply = asys.listen(left)
+    return reply.globalActors.get(SUPERVISOR_NAME)
+
+
+def query_status(admin_port: int, timeout: float = 3.0) -> SystemStatus:
+    """Attach to the system on ``admin_port``, collect its ``SystemStatus``, detach.
+
+    Never starts a system (``runtime.NoSystemError`` when nothing listens) and never stops the
+    one it attached to. Raises ``HubError`` when that system runs no upbit-actors tree.
+    """
+    asys = runtime.attach(admin_port, timeout=min(timeout, 2.0))
+    try:
+        supervisor = find_supervisor(asys, timeout)
+        if supervisor is None:
+            raise HubError(f"the actor system on port {admin_port} runs no upbit-actors supervisor")
+        request_id = uuid.uuid4().hex
+        deadline = time.monotonic() + timeout
+        reply = asys.ask(supervisor, StatusRequest(request_id=request_id), timeout)
+        while not (isinstance(reply, SystemStatus) and reply.request_id == request_id):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise HubError("the supervisor did not answer the status request in time")
+            reply = asys.listen(left)
+        return reply
+    finally:
+        runtime.detach(asys)
