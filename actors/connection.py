@@ -60,6 +60,11 @@ STABLE_AFTER = 30.0
 _ERROR_PREFIXES = (b'{"error"', b'[{"error"')
 
 
+def _streams_data(msg: MergedSubscription) -> bool:
+    """Whether the set should make data flow continuously (not only snapshots)."""
+    return any(not s.only_snapshot for s in msg.streams)
+
+
 class ConnectionActor(HubActor):
     """One Upbit WebSocket (see the module docstring)."""
 
@@ -91,7 +96,8 @@ class ConnectionActor(HubActor):
         cfg = self.config
         self._backoff = Backoff.from_config(cfg, random.Random())
         self._auth = AuthFailurePolicy.from_config(cfg)
-        self._liveness = Liveness.from_config(cfg)
+        stall = cfg.stall_timeout if self.endpoint is Endpoint.PUBLIC else None
+        self._liveness = Liveness.from_config(cfg, stall_timeout=stall)
         self.schedule(KEEPALIVE_TICK, "keepalive")
         if self._wanted is not None and not self._wanted.empty and self._state == "idle":
             self._request_handshake()  # a set that arrived before this Configure
@@ -126,6 +132,7 @@ class ConnectionActor(HubActor):
             self._lost(str(exc))
             return
         self._requests_sent += 1
+        self._liveness.expect_data(time.monotonic(), _streams_data(msg))
         self.send(self.directory.get("limiter"), RequestSent(
             endpoint=self.endpoint, epoch=self._epoch, generation=msg.generation, sent_at=time.time()))
 
@@ -199,7 +206,7 @@ class ConnectionActor(HubActor):
             return
         now = time.monotonic()
         if result.frames or result.pongs:
-            self._liveness.on_frame(now)
+            self._liveness.on_frame(now, data=bool(result.frames))
         if result.frames:
             self._last_frame_at = now
             self._frames += len(result.frames)
@@ -237,7 +244,7 @@ class ConnectionActor(HubActor):
                 except LinkError as exc:
                     self._lost(str(exc))
             elif action == "dead":
-                self._lost("no pong or data within the pong timeout: link judged dead")
+                self._lost("link judged dead: no pong after a ping, or no data while streaming")
         elif purpose == "retry" and self._state == "backoff":
             self._request_handshake()
 
