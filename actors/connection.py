@@ -3,8 +3,10 @@
 | Accepts                  | Emits                                                          |
 |--------------------------|----------------------------------------------------------------|
 | ``Configure``            | (role ``connection.public`` / ``connection.private``)          |
-| ``MergedSubscription``   | the request on the wire; ``RequestSent`` to the limiter; opens  |
-|                          | a connection when the set becomes non-empty, closes when empty |
+| ``MergedSubscription``   | what is wanted: opens a connection when the set becomes         |
+|                          | non-empty, closes it when empty; never sends by itself          |
+| ``SendSubscription``     | the request on the wire of that socket epoch; ``RequestSent``   |
+| ``Directory``            | ``ConnectionOpened`` again to a restarted limiter               |
 | ``HandshakeGranted``     | (private) ``TokenRequest`` to jwt; then connects               |
 | ``TokenIssued``          | connects with ``Authorization: Bearer``                        |
 | ``TokenUnavailable``     | ``StreamAlert(auth_failed)``; stays closed                     |
@@ -14,7 +16,8 @@
 
 It sends ``ConnectionOpened`` (to limiter, router, supervisor) and the rate limiter answers with
 the current merged set: that is how every reconnect replays the subscriptions. The connection
-never sends a request of its own accord, so every request passes the limiter.
+sends a request only when the limiter admits it (``SendSubscription`` for its current epoch), so
+every request passes the limiter, a restarted one included.
 
 Decisions live in pure classes: ``system.liveness`` (ping and dead-link), ``system.backoff``
 (reconnect delays, the auth-failure bound); socket I/O in ``system.wslink``. Opening is the one
@@ -37,6 +40,7 @@ from messages import (
     HandshakeRequest,
     MergedSubscription,
     RequestSent,
+    SendSubscription,
     StreamAlert,
     TokenIssued,
     TokenRequest,
@@ -87,6 +91,8 @@ class ConnectionActor(HubActor):
         self._backoff: Backoff | None = None
         self._auth: AuthFailurePolicy | None = None
         self._liveness: Liveness | None = None
+        self._limiter = None
+        """The limiter address last told about the open socket."""
 
     # -- configuration ------------------------------------------------------------------------
     def on_configure(self, msg) -> None:
@@ -102,28 +108,44 @@ class ConnectionActor(HubActor):
         if self._wanted is not None and not self._wanted.empty and self._state == "idle":
             self._request_handshake()  # a set that arrived before this Configure
 
+    def on_directory(self) -> None:
+        limiter = self.directory.get("limiter")
+        if self._link is not None and limiter != self._limiter:
+            # A restarted limiter knows the spent budget (its checkpoint) but not that this
+            # socket is open: until it does, it would admit nothing for it.
+            self.send(limiter, ConnectionOpened(endpoint=self.endpoint, epoch=self._epoch, url=self.url))
+        self._limiter = limiter
+
     @property
     def url(self) -> str:
         return self.config.private_url if self.endpoint is Endpoint.PRIVATE else self.config.public_url
 
     # -- the wanted set -----------------------------------------------------------------------
     def receiveMsg_MergedSubscription(self, msg: MergedSubscription, sender) -> None:
+        self._want(msg)
+
+    def receiveMsg_SendSubscription(self, msg: SendSubscription, sender) -> None:
+        if self._want(msg.merged) and self._link is not None and msg.epoch == self._epoch:
+            self._send_request(msg.merged)
+
+    def _want(self, msg: MergedSubscription) -> bool:
+        """Record the wanted set; open or close the socket for it. False when nothing more is
+        to be done with it (stale, not configured yet, or empty)."""
         if self._wanted is not None and msg.generation < self._wanted.generation:
-            return  # stale
+            return False  # stale
         self._wanted = msg
         if self._backoff is None:
-            return  # not configured yet (the limiter may know our address first): on_configure
+            return False  # not configured yet (the limiter may know our address first): on_configure
         if msg.empty:
             # Upbit has no unsubscribe: with nothing wanted the socket goes (and the private one
             # must not exist at all without a private subscription, issue 5).
             self._close("no streams wanted", retry=False)
             self._state = "idle"
             self.cancel("retry")
-            return
-        if self._link is not None:
-            self._send_request(msg)
-        elif self._state == "idle":
+            return False
+        if self._link is None and self._state == "idle":
             self._request_handshake()
+        return True
 
     def _send_request(self, msg: MergedSubscription) -> None:
         try:
@@ -194,6 +216,7 @@ class ConnectionActor(HubActor):
         opened = ConnectionOpened(endpoint=self.endpoint, epoch=self._epoch, url=self.url)
         for role in ("limiter", "router", "supervisor"):
             self.send(self.directory.get(role), opened)
+        self._limiter = self.directory.get("limiter")
 
     # -- reading ------------------------------------------------------------------------------
     def on_readable(self, fds) -> None:

@@ -2,14 +2,19 @@
 
 | Accepts                | Emits                                                              |
 |------------------------|--------------------------------------------------------------------|
-| ``MergedSubscription`` | the newest set to its ``connection.<endpoint>`` when budget allows |
+| ``MergedSubscription`` | ``SendSubscription`` to ``connection.<endpoint>`` when budget      |
+|                        | allows; while no socket is open, the set itself (what is wanted)   |
 | ``ConnectionOpened``   | the current set again (replay) to the new socket                   |
 | ``ConnectionLost``     | nothing; sets wait for the next socket                             |
 | ``HandshakeRequest``   | ``HandshakeGranted`` now, or later when a permit frees             |
 | ``RequestSent``        | (status only)                                                      |
 | ``Tick`` (poll)        | whatever became allowed                                            |
+| (after any admission)  | ``Checkpoint`` of the spent budgets to the supervisor              |
 
-Decisions live in ``system.limiter.RateLimiter`` (SPEC §5 budgets).
+Decisions live in ``system.limiter.RateLimiter`` (SPEC §5 budgets). A restarted limiter gets
+its predecessor's spent budgets back from the supervisor (``Configure.state``), and each
+connection with an open socket announces it again (``ConnectionOpened``) to the new address,
+so a restart never resets the count of what Upbit has already seen.
 """
 
 from __future__ import annotations
@@ -26,7 +31,9 @@ from messages import (
     HandshakeRequest,
     MergedSubscription,
     RequestSent,
+    SendSubscription,
 )
+from messages.lifecycle import Checkpoint
 from system.limiter import RateLimiter
 
 __all__ = ["LimiterActor"]
@@ -49,6 +56,10 @@ class LimiterActor(HubActor):
         self.requests_sent = 0
 
     def on_configure(self, msg) -> None:
+        if msg.state and not self._open:
+            now = time.monotonic()
+            self.limiter.restore(msg.state, now)
+            self._open = {Endpoint(name): link["epoch"] for name, link in msg.state.get("links", {}).items()}
         self._registry = self.directory.get("registry")
         self._connections = {e: self._connection(e) for e in Endpoint}
         self._pump()
@@ -97,6 +108,7 @@ class LimiterActor(HubActor):
         self._asked[msg.endpoint] = sender
         if self.limiter.request_handshake(msg.endpoint, time.monotonic()):
             self.send(sender, HandshakeGranted(endpoint=msg.endpoint, attempt=msg.attempt))
+            self._checkpoint()
         else:
             self.limiter.wait_handshake(msg.endpoint, msg.attempt)
         self._pump()
@@ -115,19 +127,29 @@ class LimiterActor(HubActor):
 
     def _pump(self) -> None:
         now = time.monotonic()
+        admitted = False
         for endpoint, merged in self.limiter.poll(now):
+            admitted = True
             address = self._connection(endpoint)
-            if address is not None:
-                self.send(address, merged)
+            if address is not None and endpoint in self._open:
+                self.send(address, SendSubscription(merged=merged, epoch=self._open[endpoint]))
         for endpoint, attempt in self.limiter.poll_handshakes(now):
+            admitted = True
             address = self._asked.get(endpoint) or self._connection(endpoint)
             if address is not None:
                 self.send(address, HandshakeGranted(endpoint=endpoint, attempt=attempt))
+        if admitted:
+            self._checkpoint()
         deadline = self.limiter.next_deadline()
         if deadline is None:
             self.cancel("poll")
         else:
             self.schedule(max(0.0, deadline - now) + 0.001, "poll")
+
+    def _checkpoint(self) -> None:
+        supervisor = self.directory.get("supervisor") if self.directory else None
+        if supervisor is not None:
+            self.send(supervisor, Checkpoint(role=self.role or "limiter", state=self.limiter.snapshot()))
 
     def status_details(self) -> dict[str, Any]:
         return {"requests_sent": self.requests_sent,

@@ -13,6 +13,7 @@ from attrs import field, frozen
 
 from messages.common import Endpoint
 from messages.server import UpbitError
+from messages.subscription import MergedSubscription
 
 __all__ = [
     "BatchAck",
@@ -23,6 +24,7 @@ __all__ = [
     "HandshakeGranted",
     "HandshakeRequest",
     "RequestSent",
+    "SendSubscription",
     "StreamAlert",
 ]
 
@@ -62,6 +64,20 @@ class HandshakeGranted:
 
     endpoint: Endpoint
     attempt: int
+
+
+@frozen(kw_only=True)
+class SendSubscription:
+    """Rate limiter -> connection: put ``merged`` on the wire of socket ``epoch`` now.
+
+    The only message that makes the connection send a request: the limiter sends it when the
+    budget allows. A ``MergedSubscription`` reaching the connection directly only tells it what
+    is wanted (open a socket for it, or close one when empty); a set admitted for a socket that
+    is gone is not sent (the next socket gets the current set as its first message).
+    """
+
+    merged: MergedSubscription
+    epoch: int
 
 
 @frozen(kw_only=True)

@@ -89,6 +89,10 @@ class SlidingWindow:
         """Events logged within the last ``period`` (for status)."""
         return sum(1 for t in self._times if t > now - self.period)
 
+    def times(self) -> tuple[float, ...]:
+        """The logged event times, oldest first (for a checkpoint)."""
+        return tuple(self._times)
+
 
 @define
 class _Link:
@@ -251,6 +255,36 @@ class RateLimiter:
                 break
             granted.append((endpoint, attempt))
         return granted
+
+    # -- durable state --------------------------------------------------------------------
+
+    def snapshot(self) -> dict[str, object]:
+        """What a restarted limiter needs to keep honouring the budgets already spent: the
+        handshake times and, per open socket, its epoch and request times. Monotonic clock
+        times, valid in every process of the machine."""
+        return {
+            "handshakes": [list(w.times()) for w in self._handshakes],
+            "links": {
+                e.value: {"epoch": link.epoch, "sends": [list(w.times()) for w in link.windows]}
+                for e, link in self._links.items() if link.epoch is not None
+            },
+        }
+
+    def restore(self, state: dict[str, object], now: float) -> None:
+        """Take over a predecessor's ``snapshot``: its spent budgets count against this one.
+        The sets on the sockets are unknown, so the next set is sent (and charged) once."""
+        self._clock = max(self._clock, now)
+        for window, times in zip(self._handshakes, state.get("handshakes", ())):
+            for t in times:
+                window.record(t)
+        for name, saved in state.get("links", {}).items():
+            link = self._links[Endpoint(name)]
+            link.epoch = saved["epoch"]
+            link.live = link.live_generation = None
+            link.windows = self._message_windows()
+            for window, times in zip(link.windows, saved["sends"]):
+                for t in times:
+                    window.record(t)
 
     # -- timers and status ----------------------------------------------------------------
 
