@@ -4,6 +4,7 @@
 |----------------------------|------------------------------------------------------------------|
 | ``Configure`` (from hub)   | creates every child; ``Configure`` to each; replies ``Directory`` |
 | ``Credentials``            | forwards to the JWT actor only (kept for its restarts)           |
+| ``ResetAuth``              | forwards to ``connection.private``                               |
 | ``SpawnComponent``         | creates the component; ``ComponentSpawned`` to the asker         |
 | ``ChildActorExited``       | restart per the ledger; new ``Directory`` to everyone;            |
 |                            | ``ComponentExited`` to the registry for a dead component         |
@@ -38,6 +39,7 @@ from messages import (
     Credentials,
     Directory,
     DirectoryEntry,
+    ResetAuth,
     Shutdown,
     SpawnComponent,
     StatusRequest,
@@ -97,6 +99,11 @@ class Supervisor(HubActor):
         jwt = self._children.get("jwt")
         if jwt is not None:
             self.send(jwt, msg)
+
+    def receiveMsg_ResetAuth(self, msg: ResetAuth, sender) -> None:
+        connection = self._children.get("connection.private")
+        if connection is not None:
+            self.send(connection, msg)
 
     def receiveMsg_Checkpoint(self, msg: Checkpoint, sender) -> None:
         self._state[msg.role] = msg.state

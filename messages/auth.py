@@ -11,7 +11,15 @@ from attrs import field, frozen
 
 from messages.common import Endpoint
 
-__all__ = ["AuthFailed", "Credentials", "JwtAlgorithm", "TokenIssued", "TokenRequest", "TokenUnavailable"]
+__all__ = [
+    "AuthFailed",
+    "Credentials",
+    "JwtAlgorithm",
+    "ResetAuth",
+    "TokenIssued",
+    "TokenRequest",
+    "TokenUnavailable",
+]
 
 JwtAlgorithm = str
 """``HS256`` (what Upbit's own WebSocket examples produce) or ``HS512`` (the auth page's sample)."""
@@ -67,3 +75,14 @@ class AuthFailed:
     failures: int
     """Consecutive auth failures; retries stop at the configured bound."""
     retrying: bool
+
+
+@frozen(kw_only=True)
+class ResetAuth:
+    """User (hub) -> supervisor -> private connection: forget the auth failures and try again.
+
+    After ``HubConfig.max_auth_failures`` consecutive failures the private connection stops
+    retrying until the keys change or this arrives (issue 5).
+    """
+
+    reason: str = ""

@@ -40,6 +40,7 @@ from messages import (
     Directory,
     EventBatch,
     HubConfig,
+    ResetAuth,
     Shutdown,
     StatusRequest,
     StreamOptions,
@@ -159,12 +160,27 @@ class Hub:
         self._streams.append(stream)
         return stream
 
+    def set_credentials(self, credentials: Credentials) -> None:
+        """New Upbit keys for the JWT actor (kept by the supervisor across restarts). A private
+        connection that stopped after auth failures tries again with them."""
+        self._credentials = credentials
+        self._tell(credentials)
+
+    def reset_auth(self) -> None:
+        """Ask the private connection to retry after it stopped on repeated auth failures."""
+        self._tell(ResetAuth(reason="asked by the user"))
+
     def status(self, timeout: float = 3.0) -> SystemStatus:
         request_id = uuid.uuid4().hex
         return self._ask(self.supervisor, StatusRequest(request_id=request_id), SystemStatus,
                          match=lambda r: r.request_id == request_id, timeout=timeout)
 
     # -- plumbing -------------------------------------------------------------------------------
+    def _tell(self, msg) -> None:
+        if self._asys is None:
+            raise HubError("the hub is not started")
+        self._asys.tell(self.supervisor, msg)
+
     def _ask(self, address, msg, reply_type: type, *, match=None, timeout: float | None = None):
         """``ask`` that skips unrelated messages (ask returns the first message from ANY actor)."""
         if self._asys is None:
