@@ -260,3 +260,35 @@ def test_forget_generations_after_a_registry_restart_without_state() -> None:
     assert lim.offer(ms(1, "KRW-B"), 1.0)
     assert lim.poll(1.0) == [(PUB, ms(1, "KRW-B"))]
     assert not lim.offer(ms(1, "KRW-B"), 1.1) and lim.offer(ms(2, "KRW-A"), 1.1)
+
+
+def test_a_restored_limiter_keeps_counting_what_its_predecessor_spent() -> None:
+    old = RateLimiter()
+    old.on_connection_opened(PUB, 7, 0.0)
+    for gen in range(1, MESSAGES_PER_SECOND + 1):
+        old.offer(ms(gen, f"KRW-C{gen}"), 0.1 * gen)
+        assert old.poll(0.1 * gen)
+    assert old.request_handshake(PRIV, 0.45)
+    state = old.snapshot()
+
+    new = RateLimiter()
+    new.restore(state, 0.5)
+    # The socket of epoch 7 is known open, its 1 s budget is spent, and the set it carries is
+    # unknown: the next set waits for the budget, then goes once.
+    new.offer(ms(1, "KRW-C1"), 0.5)
+    assert new.poll(0.5) == []
+    assert new.next_deadline() == pytest.approx(1.1)
+    assert [e for e, _ in new.poll(1.11)] == [PUB]
+    # The handshake permit taken before the restart still counts against the shared 1 s budget.
+    granted = sum(new.request_handshake(PRIV, 0.6) for _ in range(HANDSHAKES_PER_SECOND))
+    assert granted == HANDSHAKES_PER_SECOND - 1
+    # Same epoch announced again by the connection: nothing resets.
+    new.on_connection_opened(PUB, 7, 1.2)
+    new.offer(ms(2, "KRW-C2"), 1.2)
+    assert new.status(1.2)["public"]["used_1s"] >= 1
+
+
+def test_snapshot_of_an_idle_limiter_restores_to_an_idle_limiter() -> None:
+    new = RateLimiter()
+    new.restore(RateLimiter().snapshot(), 0.0)
+    assert new.next_deadline() is None and new.status(0.0)["public"]["epoch"] is None
