@@ -19,6 +19,8 @@ typed events through ``on_ticker`` / ``on_trade`` / ``on_orderbook`` / ``on_cand
 | ``SubscriptionRejected``   | calls ``on_rejected``                           |
 | ``Subscribed``/``Unsubscribed`` | calls ``on_subscribed``                    |
 | ``StreamAlert``            | calls ``on_alert``                              |
+| ``ActorExitRequest``       | ``ComponentExited`` to the supervisor: a clean  |
+|                            | exit, not a crash (no restart, no crash report) |
 
 The component keeps its own copy of what it asked for and sends it again whenever the directory
 changes (a restarted registry has a new address): Subscribe is idempotent, so a component never
@@ -30,9 +32,12 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
+import attrs
+
 from actors.base import HubActor
 from messages import (
     BatchAck,
+    ComponentExited,
     DataType,
     EventBatch,
     StreamAlert,
@@ -171,8 +176,13 @@ class Component(HubActor):
     def receiveMsg_StreamAlert(self, msg: StreamAlert, sender) -> None:
         self.on_alert(msg)
 
+    def on_stop(self) -> None:
+        supervisor = self.directory.get("supervisor") if self.directory else None
+        if supervisor is not None:
+            self.send(supervisor, ComponentExited(address=self.myAddress, name=self.name))
+
     def status_details(self) -> dict:
-        return {"name": self.name, "wanted": len(self._wanted),
+        return {"name": self.name, "subscriptions": [_describe(spec) for spec in self._wanted],
                 "events_received": self.events_received, "events_dropped": self.events_dropped}
 
     def _send_to_registry(self, cls, specs: tuple[StreamSpec, ...]) -> str:
@@ -181,3 +191,10 @@ class Component(HubActor):
             extra = {"component": self.name} if cls is Subscribe else {}
             self.send(self._registry, cls(specs=specs, request_id=request_id, **extra))
         return request_id
+
+
+def _describe(spec: StreamSpec) -> str:
+    """``ticker:KRW-BTC,KRW-ETH`` (options appended when set), for status output."""
+    text = f"{spec.data_type.value}:{','.join(spec.codes) or '*'}"
+    options = {k: v for k, v in attrs.asdict(spec.options).items() if v not in (None, False)}
+    return text + "".join(f" {k}={v}" for k, v in options.items())

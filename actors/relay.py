@@ -18,7 +18,10 @@ from __future__ import annotations
 from actors.component import Component
 from messages import Attach, BatchAck, EventBatch, StreamSpec
 
-__all__ = ["Relay"]
+__all__ = ["EARLY_LIMIT", "Relay"]
+
+EARLY_LIMIT = 100
+"""Messages kept for an endpoint that has not attached yet; more are dropped and counted."""
 
 
 class Relay(Component):
@@ -65,7 +68,9 @@ class Relay(Component):
         if self._endpoint is None:
             # Nobody attached yet: keep a bounded backlog (the router holds the rest, since the
             # ack is deferred until the endpoint acknowledges).
-            if len(self._early) < 100:
+            if len(self._early) < EARLY_LIMIT:
                 self._early.append(msg)
+            else:  # counted, never silent (ActorStatus.drops)
+                self.drops += len(msg.events) if isinstance(msg, EventBatch) else 1
             return
         self.send(self._endpoint, msg)

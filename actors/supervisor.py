@@ -8,6 +8,7 @@
 | ``SpawnComponent``         | creates the component; ``ComponentSpawned`` to the asker         |
 | ``ChildActorExited``       | restart per the ledger; new ``Directory`` to everyone;            |
 |                            | ``ComponentExited`` to the registry for a dead component         |
+| ``ComponentExited``        | (from a component leaving cleanly) its exit is not a crash       |
 | ``Checkpoint``             | keeps the role's durable state for its next restart              |
 | ``StatusRequest``          | gathers ``ActorStatus`` from every actor; ``SystemStatus``        |
 | ``Shutdown``               | asks every child to exit                                          |
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import time
 
+import attrs
 from thespian.actors import ActorExitRequest, ChildActorExited
 
 from actors.base import HubActor
@@ -78,6 +80,8 @@ class Supervisor(HubActor):
         self._epoch = 0
         self._pending_status: dict[str, object] = {}    # request id -> gather record
         self._stopping = False
+        self._leaving: set[str] = set()                 # components that said they exit cleanly
+        self._component_restarts: dict[str, int] = {}
 
     # -- start --------------------------------------------------------------------------------
     def receiveMsg_Configure(self, msg: Configure, sender) -> None:
@@ -144,15 +148,23 @@ class Supervisor(HubActor):
         self._publish_directory(configure=[role])
         self._notify(ActorCrashed(role=role, reason="exited", restarted=True))
 
+    def receiveMsg_ComponentExited(self, msg: ComponentExited, sender) -> None:
+        if msg.name in self._components and self._components[msg.name][0] == msg.address:
+            self._leaving.add(msg.name)
+
     def _component_exited(self, name: str) -> None:
         address, spec = self._components.pop(name)
         registry = self._children.get("registry")
         if registry is not None:
             self.send(registry, ComponentExited(address=address, name=name))
-        if spec.restart and not self._stopping:
+        if name in self._leaving:  # asked to exit (a closed stream, hub.stop): not a crash
+            self._leaving.discard(name)
+            return
+        restart = spec.restart and not self._stopping
+        if restart:
+            self._component_restarts[name] = self._component_restarts.get(name, 0) + 1
             self.receiveMsg_SpawnComponent(spec, self._owner)
-        self._notify(ActorCrashed(role=f"component:{name}", reason="exited",
-                                  restarted=spec.restart and not self._stopping))
+        self._notify(ActorCrashed(role=f"component:{name}", reason="exited", restarted=restart))
 
     def _escalate(self, role: str) -> None:
         self._notify(ActorCrashed(role="supervisor", restarted=False,
@@ -206,6 +218,7 @@ class Supervisor(HubActor):
         self.schedule(STATUS_TIMEOUT, f"status:{request_id}")
 
     def receiveMsg_ActorStatus(self, msg: ActorStatus, sender) -> None:
+        msg = attrs.evolve(msg, restarts=self._restarts_of(msg.role))
         pending = self._pending_status.items()
         if msg.request_id in self._pending_status:  # the base echoes the request id
             pending = [(msg.request_id, self._pending_status[msg.request_id])]
@@ -226,6 +239,11 @@ class Supervisor(HubActor):
         if record is not None:
             self.send(record["asker"], SystemStatus(request_id=request_id, actors=record["got"],
                                                     collected_at=time.time()))
+
+    def _restarts_of(self, role: str) -> int:
+        if role.startswith("component:"):
+            return self._component_restarts.get(role.partition(":")[2], 0)
+        return self._ledger.restart_counts().get(role, 0)
 
     def status_details(self) -> dict:
         return {"epoch": self._epoch, "restarts": self._ledger.restart_counts(),
