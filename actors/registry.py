@@ -19,7 +19,7 @@ import time
 from typing import Any
 
 from actors.base import HubActor
-from messages import Checkpoint, ComponentExited, Configure, Subscribe, Unsubscribe
+from messages import Checkpoint, ComponentExited, Configure, KeysState, Subscribe, Unsubscribe
 from system.registry import SubscriptionBook
 
 __all__ = ["RegistryActor"]
@@ -86,6 +86,14 @@ class RegistryActor(HubActor):
             self._hold(msg, sender)
             return
         self.book.remove_component(msg.address, time.monotonic())
+        self._after_change()
+
+    def receiveMsg_KeysState(self, msg: KeysState, sender) -> None:
+        if self.book is None:
+            self._hold(msg, sender)
+            return
+        for component, rejection in self.book.set_keys(msg.loaded, time.monotonic()):
+            self.send(component, rejection)
         self._after_change()
 
     def _hold(self, msg, sender) -> None:

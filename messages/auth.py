@@ -15,6 +15,7 @@ __all__ = [
     "AuthFailed",
     "Credentials",
     "JwtAlgorithm",
+    "KeysState",
     "ResetAuth",
     "TokenIssued",
     "TokenRequest",
@@ -86,3 +87,18 @@ class ResetAuth:
     """
 
     reason: str = ""
+
+
+@frozen(kw_only=True)
+class KeysState:
+    """JWT actor -> registry and private connection: whether Upbit keys are loaded; no key material.
+
+    Sent whenever the keys change (``Credentials`` arrive, keys loaded at ``Configure``) and again
+    to a restarted registry or private connection. The registry rejects private subscriptions
+    while ``loaded`` is False; the private connection takes a new ``version`` as "the keys
+    changed" and retries after it stopped on auth failures (issue 5).
+    """
+
+    loaded: bool
+    version: int
+    """Increases whenever the JWT actor's keys change; the same keys keep their version."""

@@ -11,6 +11,10 @@ one of 5 messages/s, SPEC §5, §10.4).
 - Atomic: one invalid spec rejects the whole request and changes nothing.
 - Durable: ``snapshot()`` is a plain picklable copy the supervisor keeps; ``restore`` gives it
   back to a restarted registry, whose generations jump ahead so nothing it emits looks stale.
+- Keys (issue 5): the JWT actor says whether Upbit keys are loaded (``set_keys``). Known
+  absent: a private Subscribe is rejected with ``NO_KEYS_REASON``, and keys already held are
+  dropped with a rejection each, so the private set empties and no private request or socket
+  exists without keys. Not known yet (a startup race): accepted. The public side never looks.
 
 Actor addresses are not hashable (``ActorAddress.__hash__ is None``), so components are keyed by
 ``component_ref``; the address itself is kept for the routing table.
@@ -33,6 +37,7 @@ from messages.subscription import (
     Route,
     RoutingTable,
     StreamKey,
+    StreamOptions,
     StreamSpec,
     Subscribed,
     SubscriptionRejected,
@@ -44,6 +49,7 @@ from system.requests import MAX_CODES_PER_REQUEST, stream_keys, validate_spec
 
 __all__ = [
     "DEFAULT_MERGE_WINDOW",
+    "NO_KEYS_REASON",
     "RESTORE_GENERATION_STEP",
     "SNAPSHOT_VERSION",
     "SubscriptionBook",
@@ -62,9 +68,27 @@ the limiter already saw would be dropped as stale."""
 SNAPSHOT_VERSION: int = 1
 """Layout version of ``snapshot()``; ``restore`` refuses any other."""
 
+NO_KEYS_REASON: str = (
+    "no Upbit API keys are configured: set UPBIT_ACCESS_KEY and UPBIT_SECRET_KEY, a key file, "
+    "or pass Credentials"
+)
+"""Why a private subscription is rejected when the JWT actor has no keys (SPEC §7)."""
+
+
 def component_ref(component: Any) -> Hashable:
     """A hashable identity for a component address (Thespian addresses are unhashable)."""
     return component if isinstance(component, Hashable) else str(component)
+
+
+def _specs_of(keys: Iterable[StreamKey]) -> list[StreamSpec]:
+    """Specs covering ``keys``: one per (type, options), all-markets myOrder apart. A component
+    that asked with one spec per type gets that spec back (``Component`` forgets it then)."""
+    groups: dict[tuple[Any, StreamOptions, bool], list[str]] = {}
+    for key in keys:
+        codes = groups.setdefault((key.data_type, key.options, key.code is None), [])
+        if key.code is not None:
+            codes.append(key.code)
+    return [StreamSpec(data_type=t, codes=tuple(codes), options=o) for (t, o, _), codes in groups.items()]
 
 
 @define
@@ -95,6 +119,8 @@ class SubscriptionBook:
     _dirty_since: dict[Endpoint, float] = field(factory=dict, init=False)
     _forced: set[Endpoint] = field(factory=set, init=False)
     _routing_generation: int = field(default=0, init=False)
+    keys_loaded: bool | None = field(default=None, init=False)
+    """What the JWT actor last said (``set_keys``): True keys, False none, None not heard yet."""
 
     @classmethod
     def from_config(cls, config: HubConfig) -> SubscriptionBook:
@@ -113,6 +139,10 @@ class SubscriptionBook:
             if reason := validate_spec(spec, max_codes=self.max_codes):
                 return SubscriptionRejected(request_id=request_id, reason=reason, spec=spec)
             wanted.update(dict.fromkeys(stream_keys(spec)))
+        if self.keys_loaded is False:
+            for spec in specs:
+                if spec.data_type.endpoint is Endpoint.PRIVATE:
+                    return SubscriptionRejected(request_id=request_id, reason=NO_KEYS_REASON, spec=spec)
         ref = component_ref(component)
         holder = self._holders.get(ref)
         new_keys = [k for k in wanted if holder is None or k not in holder.keys]
@@ -161,6 +191,26 @@ class SubscriptionBook:
     def remove_component(self, component: Any, now: float) -> tuple[StreamKey, ...]:
         """The component exited or died: release everything it held."""
         return self.unsubscribe(component, (), now).keys
+
+    def set_keys(self, loaded: bool, now: float) -> list[tuple[Any, SubscriptionRejected]]:
+        """The JWT actor has keys (``loaded``) or none. Without keys every private key held is
+        released; returns (component, rejection) pairs to send, one per dropped spec."""
+        self.keys_loaded = loaded
+        if loaded:
+            return []
+        out: list[tuple[Any, SubscriptionRejected]] = []
+        for ref, holder in list(self._holders.items()):
+            private = [k for k in holder.keys if k.data_type.endpoint is Endpoint.PRIVATE]
+            if not private:
+                continue
+            self._release(holder, private, now)
+            for spec in _specs_of(private):
+                out.append((holder.component,
+                            SubscriptionRejected(request_id="", reason=NO_KEYS_REASON, spec=spec)))
+            if not holder.keys:
+                del self._holders[ref]
+                self._routing_generation += 1
+        return out
 
     def _release(self, holder: _Holder, keys: Iterable[StreamKey], now: float) -> None:
         released = False
@@ -266,6 +316,7 @@ class SubscriptionBook:
             "keys": len(self._refcount),
             "merged": merged,
             "routing_generation": self._routing_generation,
+            "keys_loaded": self.keys_loaded,
         }
 
     def snapshot(self) -> dict[str, Any]:
