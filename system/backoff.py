@@ -124,16 +124,32 @@ class AuthFailurePolicy:
 
     max_failures: int = 3
     """HubConfig.max_auth_failures."""
+    initial: float = 0.5
+    """Floor of the delay after the first failure (HubConfig.backoff_initial); doubles after each."""
+    maximum: float = 30.0
+    """Cap of that floor (HubConfig.backoff_max)."""
     failures: int = field(default=0, init=False)
     """Consecutive failures since the last success or reset."""
 
     def __attrs_post_init__(self) -> None:
         if self.max_failures < 1:
             raise ValueError("max_failures must be >= 1")
+        if not 0 <= self.initial <= self.maximum:
+            raise ValueError("auth retry floor needs 0 <= initial <= maximum")
 
     @classmethod
     def from_config(cls, config: HubConfig) -> AuthFailurePolicy:
-        return cls(max_failures=config.max_auth_failures)
+        return cls(max_failures=config.max_auth_failures, initial=config.backoff_initial,
+                   maximum=config.backoff_max)
+
+    def retry_floor(self) -> float:
+        """The least delay before the next attempt: 0 before any failure, then ``initial``,
+        ``2 x initial``... capped. ``Backoff`` starts with an immediate retry and full jitter may
+        draw near 0, which is right for a dropped socket and wrong for a refused token: the
+        connection waits for the larger of the two."""
+        if self.failures == 0:
+            return 0.0
+        return min(self.maximum, self.initial * 2.0 ** min(self.failures - 1, 64))
 
     @property
     def blocked(self) -> bool:
@@ -146,7 +162,9 @@ class AuthFailurePolicy:
         return not self.blocked
 
     def record_success(self) -> None:
-        """The server accepted the token (data or no error after subscribing)."""
+        """The server accepted the token: a data frame, or the socket stayed open without
+        INVALID_AUTH after the private request (an accepted upgrade alone proves nothing when the
+        server answers a bad token with an error frame, SPEC §7)."""
         self.failures = 0
 
     def reset(self) -> None:
