@@ -74,7 +74,8 @@ class Hub:
 
     def __init__(self, config: HubConfig | None = None, *, credentials: Credentials | None = None,
                  admin_port: int | None = None, start_timeout: float = 15.0,
-                 system_options: dict[str, Any] | None = None) -> None:
+                 system_options: dict[str, Any] | None = None,
+                 on_failure: Callable[[str], None] | None = None) -> None:
         self.config = config or HubConfig()
         self._credentials = credentials
         self._admin_port = admin_port
@@ -91,6 +92,10 @@ class Hub:
         """The runtime handle of the last started system (kept after ``stop``)."""
         self.stop_report: runtime.StopReport | None = None
         """What ``runtime.stop_system`` found and did at the last ``stop``."""
+        self.on_failure = on_failure
+        """Called (on the monitor thread) with the reason when the tree gives up."""
+        self._failure: str | None = None
+        self._monitor: _Monitor | None = None
 
     def __repr__(self) -> str:
         return f"Hub(admin_port={self.admin_port}, running={self._asys is not None})"
@@ -107,8 +112,9 @@ class Hub:
         self._asys = self._system.asys
         try:
             self.supervisor = self._asys.createActor(SUPERVISOR_CLASS, globalName=SUPERVISOR_NAME)
-            configure = Configure(role="supervisor", config=self.config, directory=Directory(entries=()))
-            self.directory = self._ask(self.supervisor, configure, Directory)
+            self._monitor = _Monitor(self)
+            if not self._monitor.ready.wait(self._timeout):
+                raise HubError("the actor tree did not come up within the start timeout")
             if self._credentials is not None:
                 self._asys.tell(self.supervisor, self._credentials)
         except BaseException:
@@ -116,10 +122,19 @@ class Hub:
             raise
         return self
 
+    @property
+    def failure(self) -> str | None:
+        """Why the tree gave up (the supervisor's restart intensity was exceeded), else None.
+        When set, every stream has ended and the hub should be stopped."""
+        return self._failure
+
     def stop(self) -> None:
         """Stop streams, actors and every process the hub started; safe to call twice."""
         for stream in list(self._streams):
             stream.close()
+        if self._monitor is not None:
+            self._monitor.stop()
+            self._monitor = None
         if self._asys is not None and self.supervisor is not None:
             try:
                 self._asys.tell(self.supervisor, Shutdown(reason="hub stopping"))
@@ -202,6 +217,42 @@ class Hub:
                 self.directory = msg
         elif isinstance(msg, ActorCrashed):
             self.crashes.append(msg)
+            if msg.role == "supervisor" and self._failure is None:
+                self._failure = msg.reason
+                for stream in list(self._streams):
+                    stream._end()
+                if self.on_failure is not None:
+                    self.on_failure(msg.reason)
+
+
+class _Monitor:
+    """The hub's ear: a thread with its own endpoint that configures the supervisor and so
+    becomes its owner, then hears every ``Directory`` and ``ActorCrashed`` as they happen (an
+    escalation ends the streams at once, not at the next call into the hub)."""
+
+    def __init__(self, hub: Hub) -> None:
+        self._hub = hub
+        self.ready = threading.Event()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="upbit-hub-monitor", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        hub = self._hub
+        with hub._asys.private() as ctx:
+            ctx.tell(hub.supervisor, Configure(role="supervisor", config=hub.config,
+                                               directory=Directory(entries=())))
+            while not self._stop.is_set():
+                msg = ctx.listen(0.2)
+                if msg is None:
+                    continue
+                hub._note(msg)
+                if isinstance(msg, Directory):
+                    self.ready.set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
 
 
 class EventStream:
@@ -223,6 +274,7 @@ class EventStream:
         self.dropped = 0
         """Events the router dropped for this stream (its overflow policy)."""
         self._stop = threading.Event()
+        self._closed = False
         self._attached = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"upbit-stream-{name}", daemon=True)
         self._thread.start()
@@ -262,11 +314,17 @@ class EventStream:
             except queue.Empty:
                 continue
 
-    def close(self) -> None:
-        if self._stop.is_set():
-            return
+    def _end(self) -> None:
+        """The tree is gone: iteration ends once the queue is drained."""
         self._stop.set()
-        self._thread.join(5)
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self._stop.set()
+        if self._thread is not threading.current_thread():
+            self._thread.join(5)
         if self in self._hub._streams:
             self._hub._streams.remove(self)
 

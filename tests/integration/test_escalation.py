@@ -1,0 +1,60 @@
+"""Restart intensity: a child that keeps dying makes the supervisor give up, and the hub hears it."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+
+import pytest
+
+from messages import DataType, HubConfig
+from system.hub import Hub
+from system.restarts import DEFAULT_INTENSITY
+from system.runtime import processes
+from tools.sim import SimConfig, Simulator
+
+pytestmark = pytest.mark.slow
+
+
+def _pid_of(hub: Hub, role: str) -> int | None:
+    try:
+        return next((a.pid for a in hub.status(timeout=2).actors if a.role == role), None)
+    except Exception:
+        return None
+
+
+def test_exceeding_the_restart_intensity_escalates_and_ends_the_streams() -> None:
+    failures: list[str] = []
+    with Simulator(SimConfig(rate=100, markets=["KRW-BTC"])) as sim:
+        hub = Hub(HubConfig(public_url=sim.public_url, private_url=sim.private_url),
+                  on_failure=failures.append)
+        with hub:
+            ticks = hub.stream(DataType.TICKER, ["KRW-BTC"], name="s-ticks")
+            assert ticks.get(timeout=15).code == "KRW-BTC"
+            consumed = threading.Event()
+
+            def consume() -> None:  # a bot's loop over the stream: it must end, not hang
+                for _ in ticks:
+                    pass
+                consumed.set()
+
+            threading.Thread(target=consume, daemon=True).start()
+            killed = 0
+            deadline = time.monotonic() + 60
+            while hub.failure is None and time.monotonic() < deadline:
+                pid = _pid_of(hub, "router")
+                if pid is None:
+                    time.sleep(0.1)
+                    continue
+                os.kill(pid, signal.SIGKILL)
+                killed += 1
+                while _pid_of(hub, "router") == pid and hub.failure is None:
+                    time.sleep(0.05)
+            assert hub.failure is not None and "router" in hub.failure, hub.crashes
+            assert killed == DEFAULT_INTENSITY + 1
+            assert failures == [hub.failure]
+            assert consumed.wait(5), "iterating the stream did not end after the escalation"
+            handle = hub.handle
+        assert not processes.alive(handle.records), hub.stop_report
