@@ -152,6 +152,12 @@ class RouterActor(HubActor):
         return {"frames": self.frames, "decode_errors": self.decode_errors,
                 "upbit_errors": self.upbit_errors, **base}
 
+    def status_report(self):
+        if self.state is not None:  # the drops are the buffers' (each component's policy)
+            self.drops = sum(int(o.get("dropped", 0) or 0)
+                             for o in self.state.status()["components"].values() if isinstance(o, dict))
+        return super().status_report()
+
     def status_queue_depth(self) -> int:
         if self.state is None:
             return 0
