@@ -10,6 +10,8 @@
 | ``HandshakeGranted``     | (private) ``TokenRequest`` to jwt; then connects               |
 | ``TokenIssued``          | connects with ``Authorization: Bearer``                        |
 | ``TokenUnavailable``     | ``StreamAlert(auth_failed)``; stays closed                     |
+| ``KeysState``            | (private) a new version: auth failures forgotten, retry now    |
+| ``ResetAuth``            | (private) auth failures forgotten, retry now                   |
 | ``WatchMessage``         | ``FrameBatch`` to the router (one per wake-up)                 |
 | ``Tick``                 | keep-alive pings, dead-link checks, reconnect after backoff    |
 | ``ActorExitRequest``     | closes the socket                                              |
@@ -18,6 +20,14 @@ It sends ``ConnectionOpened`` (to limiter, router, supervisor) and the rate limi
 the current merged set: that is how every reconnect replays the subscriptions. The connection
 sends a request only when the limiter admits it (``SendSubscription`` for its current epoch), so
 every request passes the limiter, a restarted one included.
+
+Auth failures (private only): an INVALID_AUTH frame or HTTP 401 at the upgrade sends
+``AuthFailed`` to the router (components get ``StreamAlert(auth_failed)``) and the supervisor,
+and the retry waits at least ``AuthFailurePolicy.retry_floor``; after ``max_auth_failures`` in a
+row the state is ``auth_failed`` and nothing is tried until ``KeysState`` brings a new version
+or ``ResetAuth`` arrives. The count resets once the server has shown it took the token: a data
+frame, or ``AUTH_CONFIRM_AFTER`` seconds open after the request without INVALID_AUTH. The
+private link is never judged by silence (no stall check): pings alone keep it (SPEC §3.5-3.6).
 
 Decisions live in pure classes: ``system.liveness`` (ping and dead-link), ``system.backoff``
 (reconnect delays, the auth-failure bound); socket I/O in ``system.wslink``. Opening is the one
@@ -38,8 +48,10 @@ from messages import (
     FrameBatch,
     HandshakeGranted,
     HandshakeRequest,
+    KeysState,
     MergedSubscription,
     RequestSent,
+    ResetAuth,
     SendSubscription,
     StreamAlert,
     TokenIssued,
@@ -56,10 +68,16 @@ from system.wslink import HandshakeRejected, LinkError, WsLink
 __all__ = ["ConnectionActor"]
 
 KEEPALIVE_TICK = 1.0
-"""Seconds between liveness checks; the tick also re-arms the socket watch (THESPIAN.md)."""
+"""Seconds between liveness checks (at most; half the ping interval when that is shorter, so a
+short interval is kept); the tick also re-arms the socket watch (THESPIAN.md)."""
 
 STABLE_AFTER = 30.0
 """A connection open this long resets the backoff to an immediate first retry."""
+
+AUTH_CONFIRM_AFTER = 2.0
+"""Seconds the private socket must stay open after its request, with no INVALID_AUTH, for the
+token to count as accepted. Upbit answers a bad request at once and closes ~150-180 ms later
+(SPEC §6); 2 s leaves room for a loaded machine."""
 
 _ERROR_PREFIXES = (b'{"error"', b'[{"error"')
 
@@ -82,6 +100,8 @@ class ConnectionActor(HubActor):
         """Starts from the clock so a restarted connection's epochs are newer than its
         predecessor's (the limiter and router tell sockets apart by epoch)."""
         self._attempt = 0
+        self._confirm_epoch = -1
+        self._tick = KEEPALIVE_TICK
         self._opened_at = 0.0
         self._last_frame_at = 0.0
         self._frames = 0
@@ -93,6 +113,9 @@ class ConnectionActor(HubActor):
         self._liveness: Liveness | None = None
         self._limiter = None
         """The limiter address last told about the open socket."""
+        self._keys_version: int | None = None
+        """The last ``KeysState.version`` heard (private); a different one means new keys."""
+        self._keys_loaded: bool | None = None
 
     # -- configuration ------------------------------------------------------------------------
     def on_configure(self, msg) -> None:
@@ -104,7 +127,8 @@ class ConnectionActor(HubActor):
         self._auth = AuthFailurePolicy.from_config(cfg)
         stall = cfg.stall_timeout if self.endpoint is Endpoint.PUBLIC else None
         self._liveness = Liveness.from_config(cfg, stall_timeout=stall)
-        self.schedule(KEEPALIVE_TICK, "keepalive")
+        self._tick = min(KEEPALIVE_TICK, cfg.ping_interval / 2)
+        self.schedule(self._tick, "keepalive")
         if self._wanted is not None and not self._wanted.empty and self._state == "idle":
             self._request_handshake()  # a set that arrived before this Configure
 
@@ -140,7 +164,8 @@ class ConnectionActor(HubActor):
             # Upbit has no unsubscribe: with nothing wanted the socket goes (and the private one
             # must not exist at all without a private subscription, issue 5).
             self._close("no streams wanted", retry=False)
-            self._state = "idle"
+            if self._state != "auth_failed":  # stays stopped until new keys or ResetAuth
+                self._state = "idle"
             self.cancel("retry")
             return False
         if self._link is None and self._state == "idle":
@@ -154,6 +179,9 @@ class ConnectionActor(HubActor):
             self._lost(str(exc))
             return
         self._requests_sent += 1
+        if self.endpoint is Endpoint.PRIVATE and self._auth.failures:
+            self._confirm_epoch = self._epoch
+            self.schedule(AUTH_CONFIRM_AFTER, "auth_confirm")
         self._liveness.expect_data(time.monotonic(), _streams_data(msg))
         self.send(self.directory.get("limiter"), RequestSent(
             endpoint=self.endpoint, epoch=self._epoch, generation=msg.generation, sent_at=time.time()))
@@ -209,8 +237,6 @@ class ConnectionActor(HubActor):
         self._opened_at = self._last_frame_at = now
         self._liveness.reset(now)
         self._backoff.on_opened(now)
-        if self.endpoint is Endpoint.PRIVATE:
-            self._auth.record_success()
         self._state = "open"
         self.watched_fds = [link.fileno()]
         opened = ConnectionOpened(endpoint=self.endpoint, epoch=self._epoch, url=self.url)
@@ -235,25 +261,35 @@ class ConnectionActor(HubActor):
             self._frames += len(result.frames)
             self.send(self.directory.get("router"), FrameBatch(
                 endpoint=self.endpoint, epoch=self._epoch, frames=result.frames, received_at=time.time()))
-            self._check_errors(result.frames)
+            accepted = self._check_errors(result.frames)
+            if self._link is None:
+                return  # an auth failure closed it and decided what comes next
+            if accepted and self.endpoint is Endpoint.PRIVATE:
+                self._auth.record_success()
         if result.closed:
             code = result.close_code if result.close_code is not None else 1006
             self._lost(f"closed by server ({code}{': ' + result.close_reason if result.close_reason else ''})")
 
-    def _check_errors(self, frames) -> None:
-        """Notice INVALID_AUTH here: the retry policy for auth failures is the connection's."""
+    def _check_errors(self, frames) -> bool:
+        """Notice INVALID_AUTH here: the retry policy for auth failures is the connection's.
+        True when some frame was not an error (the server is serving us)."""
+        served = False
         for frame in frames:
-            if frame.startswith(_ERROR_PREFIXES):
-                for item in decode(frame):
-                    if isinstance(item, UpbitError):
-                        self._last_error = f"{item.name}: {item.message}"
-                        if item.name == "INVALID_AUTH":
-                            self._auth_failed("INVALID_AUTH frame")
+            if not frame.startswith(_ERROR_PREFIXES):
+                served = True
+                continue
+            for item in decode(frame):
+                if isinstance(item, UpbitError):
+                    self._last_error = f"{item.name}: {item.message}"
+                    if item.name == "INVALID_AUTH":
+                        self._auth_failed("INVALID_AUTH frame")
+                        return False
+        return served
 
     # -- keep-alive and reconnect ---------------------------------------------------------------
     def on_tick(self, purpose: str) -> None:
         if purpose == "keepalive":
-            self.schedule(KEEPALIVE_TICK, "keepalive")
+            self.schedule(self._tick, "keepalive")
             if self._link is None:
                 return
             now = time.monotonic()
@@ -270,6 +306,30 @@ class ConnectionActor(HubActor):
                 self._lost("link judged dead: no pong after a ping, or no data while streaming")
         elif purpose == "retry" and self._state == "backoff":
             self._request_handshake()
+        elif purpose == "auth_confirm" and self._link is not None and self._confirm_epoch == self._epoch:
+            self._auth.record_success()  # open well past the request with no INVALID_AUTH
+
+    # -- keys and auth resets (private) ---------------------------------------------------------
+    def receiveMsg_KeysState(self, msg: KeysState, sender) -> None:
+        changed = self._keys_version is not None and msg.version != self._keys_version
+        self._keys_version, self._keys_loaded = msg.version, msg.loaded
+        if msg.loaded and (changed or self._state == "no_keys"):
+            self._retry_auth()
+
+    def receiveMsg_ResetAuth(self, msg: ResetAuth, sender) -> None:
+        self._retry_auth()
+
+    def _retry_auth(self) -> None:
+        """Forget the auth failures; a connection that stopped on them (or on missing keys)
+        tries again at once if a set is wanted. Idempotent."""
+        if self._auth is None or self.endpoint is not Endpoint.PRIVATE:
+            return
+        self._auth.reset()
+        if self._state in ("auth_failed", "no_keys"):
+            self._backoff.reset()
+            self._state = "idle"
+            if self._wanted is not None and not self._wanted.empty:
+                self._request_handshake()
 
     def _lost(self, reason: str) -> None:
         self._close(reason, retry=True)
@@ -287,12 +347,12 @@ class ConnectionActor(HubActor):
         elif had_link:
             self._broadcast_lost(reason, None)
 
-    def _schedule_retry(self, reason: str, lost: bool = False) -> None:
+    def _schedule_retry(self, reason: str, lost: bool = False, floor: float = 0.0) -> None:
         self._last_error = reason
         if self._wanted is None or self._wanted.empty:
             self._state = "idle"
             return
-        delay = self._backoff.next_delay()
+        delay = max(self._backoff.next_delay(), floor)
         self._reconnects += 1
         self._state = "backoff"
         self._broadcast_lost(reason, delay)
@@ -315,7 +375,7 @@ class ConnectionActor(HubActor):
         self.send(self.directory.get("router"), event)
         self.send(self.directory.get("supervisor"), event)
         if retrying:
-            self._schedule_retry(reason)
+            self._schedule_retry(reason, floor=self._auth.retry_floor())
         else:
             self._state = "auth_failed"
             self._broadcast_lost(reason, None)
@@ -344,5 +404,6 @@ class ConnectionActor(HubActor):
             "generation": self._wanted.generation if self._wanted else None,
             "last_frame_age": round(now - self._last_frame_at, 3) if self._link else None,
             "auth_failures": self._auth.failures if self._auth else 0,
+            "keys_version": self._keys_version,
             "last_error": self._last_error,
         }
