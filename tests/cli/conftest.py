@@ -167,30 +167,42 @@ def start_cli(args: Sequence[str], env: Mapping[str, str] | None = None) -> subp
 def stop_cli(
     proc: subprocess.Popen[str], sig: int = signal.SIGINT, timeout: float = 30.0
 ) -> tuple[int, str, str]:
-    """Send ``sig`` to ``proc`` (by pid) and collect its exit status and remaining output."""
+    """Send ``sig`` to ``proc`` (by pid) and collect its exit status and remaining output.
+
+    If ``read_line`` was used on ``proc``, the stdout returned is what its reader thread had
+    not handed out yet (the whole rest, up to EOF).
+    """
     if proc.poll() is None:
         proc.send_signal(sig)
+    lines = _readers.get(proc)
+    if lines is not None:
+        proc.stdout = None  # the reader thread owns stdout; communicate reads stderr only
     try:
         stdout, stderr = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
         proc.kill()
-        stdout, stderr = proc.communicate()
+        proc.communicate()
         raise AssertionError(f"{proc.args} did not stop within {timeout} s of signal {sig}") from None
+    if lines is not None:
+        rest = []
+        while (line := read_line(proc, timeout=timeout)) is not None:
+            rest.append(line)
+        stdout = "".join(rest)
     return proc.returncode, stdout or "", stderr or ""
 
 
-_readers: dict[int, queue.Queue[str | None]] = {}
+_readers: dict[subprocess.Popen, queue.Queue[str | None]] = {}
 
 
 def read_line(proc: subprocess.Popen[str], timeout: float = 30.0) -> str | None:
-    """The next stdout line of ``proc`` (a thread reads it), None at EOF.
+    """The next stdout line of ``proc`` (a thread reads it), None at EOF (and ever after).
 
     Raises AssertionError after ``timeout`` without a line. Once called, read the rest of stdout
-    with this function too (``stop_cli``/``communicate`` then see only what the thread left).
+    with this function or ``stop_cli`` (never ``proc.communicate``: the thread owns stdout).
     """
-    lines = _readers.get(proc.pid)
+    lines = _readers.get(proc)
     if lines is None:
-        lines = _readers[proc.pid] = queue.Queue()
+        lines = _readers[proc] = queue.Queue()
 
         def pump(stream: Any = proc.stdout, out: queue.Queue[str | None] = lines) -> None:
             for line in stream:
@@ -199,9 +211,12 @@ def read_line(proc: subprocess.Popen[str], timeout: float = 30.0) -> str | None:
 
         threading.Thread(target=pump, daemon=True).start()
     try:
-        return lines.get(timeout=timeout)
+        line = lines.get(timeout=timeout)
     except queue.Empty:
         raise AssertionError(f"no stdout line from {proc.args} within {timeout} s") from None
+    if line is None:
+        lines.put(None)  # EOF stays EOF for the next call
+    return line
 
 
 def system_records(admin_port: int) -> set[processes.ProcessRecord]:
