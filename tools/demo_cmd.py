@@ -70,10 +70,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 # -- the private side of the simulator --------------------------------------------------------------
 class OrderScript:
     """Drives the simulator's private side, one action per ``step``, in a fixed cycle:
-    fund the account, place a limit bid, fill half, fill the rest, place a limit ask, cancel it.
-    Each action makes the simulator send myOrder and/or myAsset frames to our private socket."""
+    fund the account, place a limit bid, fill part of it, fill the rest, place a limit ask, cancel
+    it. Each action makes the simulator send myOrder and/or myAsset frames to our private socket."""
 
     FALLBACK_PRICES = {"KRW-BTC": 142_000_000.0, "KRW-ETH": 5_000_000.0}
+    """Used until the ticker board has a price."""
 
     def __init__(self, sim: Simulator, access_key: str) -> None:
         self._sim = sim
@@ -82,39 +83,52 @@ class OrderScript:
         self._uuid: str | None = None
         self.log: list[str] = []
         """The last few actions, for the screen."""
-        self.actions = 0
 
     def step(self, prices: dict[str, float]) -> None:
-        def price(code: str, factor: float) -> float:
-            raw = prices.get(code) or self.FALLBACK_PRICES[code]
-            tick = krw_tick(raw)
-            return round(raw * factor / tick) * tick
-
-        stage = self._step % 6
-        if stage == 0:
-            self._sim.set_balance(self._key, "KRW", 10_000_000.0)
-            self._sim.set_balance(self._key, "ETH", 2.0)
-            note = "set balances KRW 10,000,000 and ETH 2"
-        elif stage == 1:
-            p = price("KRW-BTC", 0.995)
-            self._uuid = self._sim.place_order(self._key, "KRW-BTC", "bid", "limit", price=p, volume=0.01)
-            note = f"placed limit bid KRW-BTC 0.01 @ {_num(p)}"
-        elif stage == 2:
-            self._sim.fill_order(self._uuid, volume=0.004)
-            note = "filled 0.004 of the bid"
-        elif stage == 3:
-            self._sim.fill_order(self._uuid)
-            note = "filled the rest of the bid"
-        elif stage == 4:
-            p = price("KRW-ETH", 1.02)
-            self._uuid = self._sim.place_order(self._key, "KRW-ETH", "ask", "limit", price=p, volume=0.5)
-            note = f"placed limit ask KRW-ETH 0.5 @ {_num(p)}"
-        else:
-            self._sim.cancel_order(self._uuid)
-            note = "cancelled the ask"
+        """Do the next action; ``prices`` (code -> last price) place the limit orders near the market."""
+        try:
+            note = self._act(self._step % 6, prices)
+        except Exception as exc:  # a demo goes on; the screen says what failed (never the keys)
+            note = f"step {self._step % 6} failed: {type(exc).__name__}"
         self._step += 1
-        self.actions += 1
         self.log = [*self.log[-2:], note]
+
+    def _act(self, stage: int, prices: dict[str, float]) -> str:
+        sim, key = self._sim, self._key
+        if stage == 0:
+            sim.set_balance(key, "KRW", 10_000_000.0)
+            sim.set_balance(key, "ETH", 2.0)
+            return "set balances KRW 10,000,000 and ETH 2"
+        if stage == 1:
+            price = self._price(prices, "KRW-BTC", 0.995)
+            self._uuid = sim.place_order(key, "KRW-BTC", "bid", "limit", price=price, volume=0.01)
+            return f"placed limit bid KRW-BTC 0.01 @ {_num(price)}"
+        if stage == 2:
+            sim.fill_order(self._uuid, volume=0.004)
+            return "filled 0.004 of the bid"
+        if stage == 3:
+            sim.fill_order(self._uuid)
+            return "filled the rest of the bid"
+        if stage == 4:
+            price = self._price(prices, "KRW-ETH", 1.02)
+            self._uuid = sim.place_order(key, "KRW-ETH", "ask", "limit", price=price, volume=0.5)
+            return f"placed limit ask KRW-ETH 0.5 @ {_num(price)}"
+        sim.cancel_order(self._uuid)
+        return "cancelled the ask"
+
+    def _price(self, prices: dict[str, float], code: str, factor: float) -> float:
+        """``factor`` times the last price, on Upbit's KRW tick grid."""
+        raw = (prices.get(code) or self.FALLBACK_PRICES[code]) * factor
+        tick = krw_tick(raw)
+        return round(raw / tick) * tick
+
+
+def _last_prices(status: SystemStatus | None) -> dict[str, float]:
+    """code -> last price seen by the trade tape or the ticker board."""
+    details = _details(status)
+    prices = {t["code"]: t["price"] for t in reversed(details.get("component:tape", {}).get("tape", ()))}
+    prices.update((c, r["price"]) for c, r in details.get("component:board", {}).get("rows", {}).items())
+    return prices
 
 
 def _private_ready(stats: dict[str, Any]) -> bool:
@@ -217,10 +231,10 @@ def _connections(status: SystemStatus | None, stats: dict[str, Any]) -> list[str
 
 
 def render(status: SystemStatus | None, stats: dict[str, Any], elapsed: float,
-           script: OrderScript | None) -> list[str]:
+           script: OrderScript | None, admin_port: int | None = None) -> list[str]:
     """One screenful: every example component's view, then actors, connections, subscriptions."""
     details = _details(status)
-    lines = [f"=== upbit-actors demo  t={elapsed:.1f} s  (Ctrl-C to stop) ==="]
+    lines = [f"=== upbit-actors demo  t={elapsed:.1f} s  admin port {admin_port}  (Ctrl-C to stop) ==="]
     for role, draw in (("component:board", _board), ("component:book", _book), ("component:tape", _tape)):
         if role in details:
             lines += draw(details[role])
@@ -264,16 +278,14 @@ def _status(hub: Hub) -> SystemStatus | None:
 def run(args: argparse.Namespace) -> int:
     stop = threading.Event()
     previous = _stop_on_signals(stop)
-    tty = sys.stdout.isatty() and not args.plain
-    # Fake keys, new every run: the simulator accepts them and the JWT actor signs with them.
+    # Fake keys, new every run: the simulator accepts them, the JWT actor signs with them, and
+    # nothing prints them.
     access_key, secret_key = f"demo-{secrets.token_hex(12)}", secrets.token_hex(32)
     sim_config = SimConfig(host="127.0.0.1", port=0, control_port=0, rate=SIM_RATE,
                            markets=list(MARKETS), access_key=access_key, secret_key=secret_key)
-    status, stats, elapsed = None, {}, 0.0
+    credentials = None if args.no_private else Credentials(access_key=access_key, secret_key=secret_key)
     try:
         with Simulator(sim_config) as sim:
-            credentials = None if args.no_private else Credentials(access_key=access_key,
-                                                                   secret_key=secret_key)
             hub_config = HubConfig(public_url=sim.public_url, private_url=sim.private_url)
             with Hub(hub_config, credentials=credentials, admin_port=args.admin_port) as hub:
                 print(f"upbit-actors demo: simulator {sim.public_url} (control {sim.control_url}); "
@@ -283,24 +295,13 @@ def run(args: argparse.Namespace) -> int:
                 for name, path, params in spawned:
                     hub.spawn(path, name, **params)
                 script = None if args.no_private else OrderScript(sim, access_key)
-                started = time.monotonic()
-                next_step = started
-                while not stop.is_set():
-                    elapsed = time.monotonic() - started
-                    if args.duration is not None and elapsed >= args.duration:
-                        break
-                    status, stats = _status(hub) or status, sim.stats()
-                    if script is not None and time.monotonic() >= next_step and _private_ready(stats):
-                        board = _details(status).get("component:board", {}).get("rows", {})
-                        script.step({code: row["price"] for code, row in board.items()})
-                        next_step = time.monotonic() + PRIVATE_STEP
-                    _show(render(status, stats, elapsed, script), tty)
-                    stop.wait(max(0.0, REFRESH - (time.monotonic() - started - elapsed)))
-                elapsed = time.monotonic() - started
-                status, stats = _status(hub) or status, sim.stats()
+                status, stats, elapsed = _live(hub, sim, script, args, stop)
+            # Leaving the blocks stopped every actor process, then the simulator.
     except (HubError, RuntimeSystemError) as exc:  # e.g. the admin port is taken
         print(f"upbit-actors demo: error: {exc}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:  # a second Ctrl-C: everything above was still stopped
+        return 130
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
@@ -308,9 +309,29 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _show(lines: list[str], tty: bool) -> None:
+def _live(hub: Hub, sim: Simulator, script: OrderScript | None, args: argparse.Namespace,
+          stop: threading.Event) -> tuple[SystemStatus | None, dict[str, Any], float]:
+    """Poll, drive the private side, redraw, until ``stop`` or ``--duration``; returns the last
+    status, the last simulator stats and the seconds run."""
+    tty = sys.stdout.isatty() and not args.plain
+    status, started, next_step, frames = None, time.monotonic(), 0.0, 0
+    while True:
+        elapsed = time.monotonic() - started
+        status, stats = _status(hub) or status, sim.stats()
+        if stop.is_set() or (args.duration is not None and elapsed >= args.duration):
+            return status, stats, elapsed
+        if script is not None and time.monotonic() >= next_step and _private_ready(stats):
+            script.step(_last_prices(status))
+            next_step = time.monotonic() + PRIVATE_STEP
+        _show(render(status, stats, elapsed, script, hub.admin_port), tty, first=frames == 0)
+        frames += 1
+        stop.wait(max(0.0, started + frames * REFRESH - time.monotonic()))
+
+
+def _show(lines: list[str], tty: bool, first: bool = False) -> None:
     if tty:  # home, each line clearing its rest, then clear below: redraw without flicker
-        sys.stdout.write("\x1b[H" + "".join(f"{line}\x1b[K\n" for line in lines) + "\x1b[J")
+        sys.stdout.write(("\x1b[2J" if first else "") + "\x1b[H"
+                         + "".join(f"{line}\x1b[K\n" for line in lines) + "\x1b[J")
     else:
         sys.stdout.write("\n".join(lines) + "\n\n")
     sys.stdout.flush()
