@@ -203,11 +203,16 @@ def _orders(d: dict[str, Any], script: OrderScript | None) -> list[str]:
     return lines
 
 
+_TREE_ORDER = {role: rank for rank, role in enumerate(
+    ("supervisor", "registry", "limiter", "router", "jwt", "connection.public", "connection.private"))}
+"""The supervisor's start order; components come after, by name."""
+
+
 def _actors(status: SystemStatus | None) -> list[str]:
     if status is None:
         return ["ACTORS  (status unavailable)"]
     lines = ["ACTORS", f"  {'role':<20} {'pid':>7} {'state':<14} {'handled':>8} {'drops':>6} {'restarts':>8}"]
-    for a in sorted(status.actors, key=lambda a: (a.role.startswith("component:"), a.role)):
+    for a in sorted(status.actors, key=lambda a: (_TREE_ORDER.get(a.role, len(_TREE_ORDER)), a.role)):
         lines.append(f"  {a.role:<20} {a.pid:>7} {a.state:<14} {a.handled:>8} {a.drops:>6} {a.restarts:>8}")
     return lines
 
@@ -221,7 +226,12 @@ def _connections(status: SystemStatus | None, stats: dict[str, Any]) -> list[str
             lines.append(f"  {role.partition('.')[2]:<8} {states[role]:<8} epoch {d.get('epoch')}  reconnects "
                          f"{d.get('reconnects', 0)}  frames {d.get('frames', 0)}  requests sent "
                          f"{d.get('requests_sent', 0)}  last frame {'-' if age is None else f'{age:.2f} s'} ago")
-    lines.append("SUBSCRIPTIONS (the merged set on each socket, as the simulator sees it)")
+    merged = _details(status).get("registry", {}).get("merged", {})
+    lines.append("SUBSCRIPTIONS  registry: " + ", ".join(
+        f"{e} generation {m['generation']} ({m['streams']} streams)" for e, m in merged.items()))
+    lines.append(f"  simulator: {stats.get('connections_opened', 0)} connections opened, "
+                 f"{stats.get('connections_open', 0)} open, {len(stats.get('violations', ()))} "
+                 f"violations; the merged set on each open socket:")
     for conn in stats.get("connections", ()):
         if conn.get("closed") is None:
             wanted = "; ".join(f"{s['type']} {','.join(s.get('codes') or ['(all)'])}"
