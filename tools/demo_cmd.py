@@ -70,8 +70,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 # -- the private side of the simulator --------------------------------------------------------------
 class OrderScript:
     """Drives the simulator's private side, one action per ``step``, in a fixed cycle:
-    fund the account, place a limit bid, fill part of it, fill the rest, place a limit ask, cancel
-    it. Each action makes the simulator send myOrder and/or myAsset frames to our private socket."""
+    fund the account and place a limit bid, fill part of it, fill the rest, place a limit ask,
+    cancel it. Each action makes the simulator send myOrder and/or myAsset frames to our private socket."""
 
     FALLBACK_PRICES = {"KRW-BTC": 142_000_000.0, "KRW-ETH": 5_000_000.0}
     """Used until the ticker board has a price."""
@@ -87,9 +87,9 @@ class OrderScript:
     def step(self, prices: dict[str, float]) -> None:
         """Do the next action; ``prices`` (code -> last price) place the limit orders near the market."""
         try:
-            note = self._act(self._step % 6, prices)
+            note = self._act(self._step % 5, prices)
         except Exception as exc:  # a demo goes on; the screen says what failed (never the keys)
-            note = f"step {self._step % 6} failed: {type(exc).__name__}"
+            note = f"step {self._step % 5} failed: {type(exc).__name__}"
         self._step += 1
         self.log = [*self.log[-2:], note]
 
@@ -98,18 +98,16 @@ class OrderScript:
         if stage == 0:
             sim.set_balance(key, "KRW", 10_000_000.0)
             sim.set_balance(key, "ETH", 2.0)
-            return "set balances KRW 10,000,000 and ETH 2"
-        if stage == 1:
             price = self._price(prices, "KRW-BTC", 0.995)
             self._uuid = sim.place_order(key, "KRW-BTC", "bid", "limit", price=price, volume=0.01)
-            return f"placed limit bid KRW-BTC 0.01 @ {_num(price)}"
-        if stage == 2:
+            return f"set KRW 10,000,000 and ETH 2; placed limit bid KRW-BTC 0.01 @ {_num(price)}"
+        if stage == 1:
             sim.fill_order(self._uuid, volume=0.004)
             return "filled 0.004 of the bid"
-        if stage == 3:
+        if stage == 2:
             sim.fill_order(self._uuid)
             return "filled the rest of the bid"
-        if stage == 4:
+        if stage == 3:
             price = self._price(prices, "KRW-ETH", 1.02)
             self._uuid = sim.place_order(key, "KRW-ETH", "ask", "limit", price=price, volume=0.5)
             return f"placed limit ask KRW-ETH 0.5 @ {_num(price)}"

@@ -121,6 +121,7 @@ def test_demo_shows_data_private_events_actors_and_exits_clean() -> None:
     assert summary, out.splitlines()[-1]
     assert int(summary.group(1)) >= 2 and int(summary.group(2)) == 0
     assert not DEMO_KEY.search(out + stderr)
+    assert not re.search(r"[0-9a-f]{64}", out + stderr)  # the secret's shape
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
