@@ -11,8 +11,13 @@ The components run in their own processes; each keeps its view in ``status_detai
 polls ``Hub.status()`` once a second and prints every view, the actor table, the connections and
 the subscription set the simulator sees on each socket. On a terminal the screen is redrawn in
 place; with ``--plain`` or when stdout is not a terminal each refresh prints one snapshot block.
-Ctrl-C, SIGTERM or ``--duration`` end the run: the tree and the simulator stop, no process is
-left, the last line is a summary, and the exit status is 0.
+Ctrl-C, SIGTERM or ``--duration`` (seconds counted from the spawn of the components) end the
+run: the tree and the simulator stop, no process is left, the last line is a summary, and the exit
+status is 0.
+
+Meanwhile ``upbit-actors status --admin-port N`` (N is printed at start) attaches to the tree, and
+the simulator's control URL (also printed) takes faults: ``curl -X POST URL/drop_all`` closes every
+socket, and the screen shows the reconnect, the replayed subscriptions and the data resuming.
 """
 
 from __future__ import annotations
