@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import signal
 import sys
 import time
@@ -49,13 +50,30 @@ BASE_COUNTERS = ("unrecognized", "stale_ticks", "poisoned", "failures")
 """Counters every ``HubActor`` reports (``actors/base.py``); shown only when not zero."""
 
 
+SECRET_NAMES = re.compile(r"secret|password|access_key|private_key|authorization|^(jwt|token|key)$", re.I)
+"""Detail names whose values are never shown. Actors report no secrets (``status_details``); this
+is the second line of defence against a figure added carelessly later."""
+
+
 # -- the data --------------------------------------------------------------------------------------
+def _redact(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: "<hidden>" if SECRET_NAMES.search(str(k)) else _redact(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_redact(v) for v in value]
+    return value
+
+
+def _details(actor: ActorStatus) -> dict[str, Any]:
+    return _redact(dict(actor.details))
+
+
 def _restarts(status: SystemStatus) -> dict[str, int]:
     """Restarts per role from the supervisor's ledger: a restarted actor starts fresh and cannot
     count its own restarts, so ``ActorStatus.restarts`` alone under-reports."""
     for actor in status.actors:
         if actor.role == "supervisor":
-            counts = dict(actor.details).get("restarts")
+            counts = _details(actor).get("restarts")
             if isinstance(counts, dict):
                 return {str(k): int(v) for k, v in counts.items() if isinstance(v, int)}
     return {}
@@ -91,7 +109,7 @@ def snapshot_document(status: SystemStatus, admin_port: int | None = None) -> di
     actors = []
     budget: dict[str, Any] = {}
     for a in status.actors:
-        details = dict(a.details)
+        details = _details(a)
         if a.role == "limiter":
             budget = rate_budget(details)
         actors.append({
@@ -240,7 +258,7 @@ _ROLES: dict[str, Callable[[dict[str, Any]], list[str]]] = {
 
 
 def _detail_lines(actor: ActorStatus) -> list[str]:
-    d = dict(actor.details)
+    d = _details(actor)
     kind = actor.role.split(":")[0].split(".")[0]
     lines = _ROLES[kind](d) if kind in _ROLES else []
     counters = {k: d.pop(k) for k in BASE_COUNTERS if k in d}

@@ -114,7 +114,16 @@ def test_snapshot_document_has_stable_keys_and_derived_figures() -> None:
     json.dumps(doc)  # JSON-able as it is
 
 
+def test_a_detail_named_like_a_secret_is_never_shown() -> None:
+    leaky = _actor("jwt", 5, 0.0, tokens_issued=2, secret_key="SKleak", nested={"access_key": "AKleak"})
+    status = SystemStatus(request_id="r", collected_at=1.0, actors=(leaky,))
+    text = render(status) + json.dumps(snapshot_document(status))
+    assert "SKleak" not in text and "AKleak" not in text
+    assert "tokens issued 2" in text  # a count about tokens is not a secret
+
+
 def test_nothing_listening_is_one_clear_line_and_starts_nothing() -> None:
+    # Not marked slow: no actor system is started (that is the point), only the command.
     port = runtime.free_port()
     result = run_cli(["status", "--admin-port", str(port)], timeout=60)
     assert result.returncode == 1
