@@ -260,7 +260,10 @@ _ROLES: dict[str, Callable[[dict[str, Any]], list[str]]] = {
 def _detail_lines(actor: ActorStatus) -> list[str]:
     d = _details(actor)
     kind = actor.role.split(":")[0].split(".")[0]
-    lines = _ROLES[kind](d) if kind in _ROLES else []
+    try:
+        lines = _ROLES[kind](d) if kind in _ROLES else []
+    except (AttributeError, KeyError, TypeError, ValueError):  # a shape this tool does not know:
+        d, lines = _details(actor), []  # show every figure plainly rather than fail
     counters = {k: d.pop(k) for k in BASE_COUNTERS if k in d}
     lines += [_pairs(d, *list(d))]  # whatever a newer actor adds
     lines += [_pairs({k: v for k, v in counters.items() if v}, *counters)]

@@ -122,6 +122,12 @@ def test_a_detail_named_like_a_secret_is_never_shown() -> None:
     assert "tokens issued 2" in text  # a count about tokens is not a secret
 
 
+def test_details_of_an_unknown_shape_are_shown_plainly() -> None:
+    odd = _actor("registry", 2, 0.0, merged=["not", "a", "dict"], components=7)
+    text = render(SystemStatus(request_id="r", collected_at=1.0, actors=(odd,)))
+    assert "merged not,a,dict" in text and "components 7" in text
+
+
 def test_nothing_listening_is_one_clear_line_and_starts_nothing() -> None:
     # Not marked slow: no actor system is started (that is the point), only the command.
     port = runtime.free_port()
