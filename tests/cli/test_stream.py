@@ -195,15 +195,18 @@ def test_bad_url_exits_2(no_key_env) -> None:
     assert result.returncode == 2 and "ws://" in result.stderr
 
 
-def private_ready(sim, types: set[str]) -> bool:
+def private_ready(sim, types: set[str], known: set[int]) -> bool:
+    """An open, authenticated private connection (not among ``known``) holds ``types``."""
     for conn in sim.stats()["connections"]:
-        if conn["path"] == "private" and conn["closed"] is None and conn["authenticated"]:
+        if (conn["path"] == "private" and conn["id"] not in known and conn["closed"] is None
+                and conn["authenticated"]):
             if types <= {s["type"] for s in conn["subscriptions"]}:
                 return True
     return False
 
 
 def test_my_order_and_my_asset_reach_their_components(sim, fake_keys, key_env) -> None:
+    known = conn_ids(sim)
     port = free_port()
     proc = start_cli(["stream", "--url", sim.public_url, "--private-url", sim.private_url,
                       "--admin-port", str(port), "--ticker", "KRW-ETH",
@@ -212,7 +215,7 @@ def test_my_order_and_my_asset_reach_their_components(sim, fake_keys, key_env) -
     first = json.loads(read_line(proc, timeout=60))  # the public side streams
     assert first["component"] == "ticker-1" and first["type"] == "ticker"
     watch.snapshot()
-    wait_for(lambda: private_ready(sim, {"myOrder", "myAsset"}), timeout=60, what="private subscription")
+    wait_for(lambda: private_ready(sim, {"myOrder", "myAsset"}, known), timeout=60, what="private subscription")
     uuid = sim.place_order(fake_keys.access_key, "KRW-BTC", "bid", "limit", price=100_000_000.0, volume=0.01)
     sim.fill_order(uuid)
     sim.set_balance(fake_keys.access_key, "KRW", 12_345_678.0)
@@ -239,7 +242,7 @@ def test_my_order_and_my_asset_reach_their_components(sim, fake_keys, key_env) -
 
 def test_without_keys_private_is_refused_and_public_streams(sim, no_key_env) -> None:
     result = run_cli(["stream", "--url", sim.public_url, "--private-url", sim.private_url,
-                      "--ticker", "KRW-BTC", "--my-asset", "--my-order", "--duration", "6"],
+                      "--ticker", "KRW-BTC", "--my-asset", "--my-order", "--duration", "4"],
                      env=no_key_env, timeout=90)
     assert result.returncode == 0, result.stderr
     events = events_of(result.stdout.splitlines())
@@ -247,3 +250,28 @@ def test_without_keys_private_is_refused_and_public_streams(sim, no_key_env) -> 
     assert f"{PREFIX} myAsset-1: subscription rejected: no Upbit API keys" in result.stderr
     assert f"{PREFIX} myOrder-1: subscription rejected: no Upbit API keys" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_key_file_and_hs512(sim, fake_keys, no_key_env, tmp_path) -> None:
+    from system.hub import query_status
+
+    key_file = tmp_path / "upbit.keys"
+    key_file.write_text(f"ACCESS_KEY={fake_keys.access_key}\nSECRET_KEY={fake_keys.secret_key}\n")
+    key_file.chmod(0o600)
+    known = conn_ids(sim)
+    port = free_port()
+    proc = start_cli(["stream", "--url", sim.public_url, "--private-url", sim.private_url,
+                      "--admin-port", str(port), "--key-file", str(key_file), "--jwt-algorithm", "HS512",
+                      "--my-asset"], env=no_key_env)
+    watch = Watch(proc, port)
+    wait_for(lambda: private_ready(sim, {"myAsset"}, known), timeout=60, what="private subscription")
+    watch.snapshot()
+    jwt = next(a for a in query_status(port, timeout=10.0).actors if a.role == "jwt")
+    assert dict(jwt.details)["algorithm"] == "HS512"
+    sim.set_balance(fake_keys.access_key, "BTC", 0.5)
+    event = json.loads(read_line(proc, timeout=60))
+    assert event["component"] == "myAsset-1" and event["type"] == "myAsset"
+    assert any(a["currency"] == "BTC" for a in event["assets"])
+    code, _, stderr = stop_cli(proc, signal.SIGTERM, timeout=30)
+    assert code == 143, stderr
+    watch.assert_gone()
