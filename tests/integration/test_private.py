@@ -12,7 +12,9 @@ Four module-scoped trees, each with its own simulator:
 - ``keyless``: no keys at all: private subscriptions rejected with the reason, public data flows,
   and the simulator never sees a private handshake.
 
-Every wait polls with a deadline; the figures printed (``-s``) are for reading, not asserted.
+Within a tree the tests run in file order, each leaving it as the next one expects (starting a
+tree costs seconds). Every wait polls with a deadline; the figures printed (``-s``) are for
+reading, not asserted.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from __future__ import annotations
 import json
 import os
 import queue
+import signal
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -289,6 +292,33 @@ def test_fresh_token_per_reconnect(good, good_streams) -> None:
     assert_no_secrets(hub, *good_streams.values())
 
 
+def kill_and_wait(hub: Hub, role: str) -> None:
+    pid = actor(hub, role).pid
+    os.kill(pid, signal.SIGKILL)
+    wait_for(lambda: (s := actor(hub, role)) is not None and s.pid != pid, what=f"a restarted {role}")
+
+
+def test_restarts_keep_what_is_known_about_the_keys(good, good_streams) -> None:
+    sim, hub = good
+    version = details(hub, "jwt")["keys_version"]
+    assert details(hub, "connection.private")["keys_version"] == version
+    # A restarted JWT actor gets its keys back from the supervisor: same keys, same version, so
+    # the private connection sees no key change.
+    kill_and_wait(hub, "jwt")
+    wait_for(lambda: details(hub, "jwt").get("keys_loaded"), what="the keys back in the JWT actor")
+    assert details(hub, "jwt")["keys_version"] == version
+    # A restarted registry or private connection hears KeysState again.
+    kill_and_wait(hub, "registry")
+    wait_for(lambda: details(hub, "registry").get("keys_loaded") is True, what="the registry told")
+    kill_and_wait(hub, "connection.private")
+    wait_for(lambda: details(hub, "connection.private").get("keys_version") == version,
+             what="the private connection told")
+    wait_for(lambda: actor(hub, "connection.private").state == "open", what="the private socket back")
+    drain(good_streams["assets"])
+    sim.set_balance(ACCESS, "ETH", 2.0)
+    assert isinstance(next_event(good_streams["assets"]), MyAsset)
+
+
 # -- wrong keys -----------------------------------------------------------------------------------
 @pytest.fixture(scope="module", params=["frame", "http401"])
 def failing(request) -> Iterator[dict[str, Any]]:
@@ -406,4 +436,8 @@ def test_without_keys_private_is_rejected_and_public_flows(keyless) -> None:
     assert isinstance(next_event(ticker), Ticker)
     assert private_handshakes(sim) == [] and private_conns(sim) == []
     assert actor(hub, "connection.public").state == "open"
+    # A restarted registry is told again that there are no keys.
+    kill_and_wait(hub, "registry")
+    wait_for(lambda: details(hub, "registry").get("keys_loaded") is False, what="the new registry told")
+    assert private_handshakes(sim) == []
     assert_no_secrets(hub, ticker, early, later)
