@@ -190,8 +190,9 @@ class _Stop:
         self._previous: dict[int, Any] = {}
 
     def __enter__(self) -> _Stop:
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            self._previous[signum] = signal.signal(signum, self._handle)
+        if threading.current_thread() is threading.main_thread():  # else signals cannot be caught
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                self._previous[signum] = signal.signal(signum, self._handle)
         return self
 
     def _handle(self, signum: int, _frame: Any) -> None:
@@ -265,74 +266,107 @@ def run(args: argparse.Namespace) -> int:
         return _stream(args, requests, credentials, stop)
 
 
-def _stream(args: argparse.Namespace, requests: list[StreamRequest], credentials: Credentials | None,
-            stop: _Stop) -> int:
-    from system import runtime
-    from system.codec import to_default_dict
-    from system.hub import Hub, HubError
+class _Session:
+    """One run: the hub, its streams, and what has been printed so far."""
 
-    config = HubConfig(public_url=args.url, format=WireFormat(args.format),
-                       **({"private_url": args.private_url} if args.private_url else {}))
-    hub = Hub(config, credentials=credentials, admin_port=args.admin_port)
-    events: queue.Queue = queue.Queue(QUEUE_LIMIT)
-    stopping = threading.Event()
-    out = sys.stdout.buffer
-    try:
+    def __init__(self, args: argparse.Namespace, requests: list[StreamRequest],
+                 credentials: Credentials | None) -> None:
+        from system.hub import Hub
+
+        self.args = args
+        self.requests = requests
+        self.credentials = credentials
+        config = HubConfig(public_url=args.url, format=WireFormat(args.format),
+                           **({"private_url": args.private_url} if args.private_url else {}))
+        self.hub = Hub(config, credentials=credentials, admin_port=args.admin_port)
+        self.events: queue.Queue = queue.Queue(QUEUE_LIMIT)
+        self.stopping = threading.Event()
+        self.running: list[tuple[StreamRequest, Any]] = []
+        self.rejected: set[str] = set()
+        self.alerts_shown: dict[Endpoint, int] = {}
+        self.printed = 0
+
+    def say(self, text: str) -> None:
+        _say(text, self.credentials)
+
+    def start(self, stop: _Stop) -> bool:
+        """Start the tree and one stream per request; False (said why) when the system failed."""
+        from system import runtime
+        from system.hub import HubError
+
         try:
-            hub.start()
+            self.hub.start()
+            port = self.hub.admin_port
+            self.say(f"admin port {port} (attach with: upbit-actors status --admin-port {port})")
+            for request in self.requests:
+                if stop.event.is_set():
+                    break
+                spec = request.spec
+                stream = self.hub.stream(spec.data_type, spec.codes, name=request.name,
+                                         callback=_enqueue(self.events, request.name, self.stopping),
+                                         **attrs.asdict(spec.options, recurse=False))
+                self.running.append((request, stream))
         except (HubError, runtime.RuntimeSystemError) as exc:
-            _say(f"error: the actor system did not start: {exc}", credentials)
-            return EXIT_FAILED
-        _say(f"admin port {hub.admin_port} (attach with: upbit-actors status --admin-port {hub.admin_port})",
-             credentials)
-        running: list[tuple[StreamRequest, Any]] = []
-        for request in requests:
-            if stop.event.is_set():
-                break
-            spec = request.spec
-            running.append((request, hub.stream(spec.data_type, spec.codes, name=request.name,
-                                                callback=_enqueue(events, request.name, stopping),
-                                                **attrs.asdict(spec.options, recurse=False))))
-        rejected: set[str] = set()
-        alerts_shown: dict[Endpoint, int] = {}
-        printed = 0
-        deadline = None if args.duration is None else time.monotonic() + args.duration
-        while not stop.event.is_set():
-            for request, stream in running:  # rejections: one line each; nothing left -> exit 1
-                if stream.rejections and request.name not in rejected:
-                    rejected.add(request.name)
-                    for rejection in list(stream.rejections):
-                        _say(f"{request.name}: subscription rejected: {rejection.reason}", credentials)
-            if running and len(rejected) == len(running):
-                _say("error: every subscription was rejected; nothing left to stream", credentials)
-                return EXIT_FAILED
-            _show_alerts(running, rejected, alerts_shown, credentials)
-            if deadline is not None and time.monotonic() >= deadline:
-                return 0
-            timeout = POLL if deadline is None else max(0.0, min(POLL, deadline - time.monotonic()))
-            try:
-                item = events.get(timeout=timeout)
-            except queue.Empty:
-                continue
-            while item is not None:
+            self.say(f"error: the actor system did not start: {exc}")
+            return False
+        return True
+
+    def check(self) -> bool:
+        """Print new rejections and alerts; False once every subscription was rejected."""
+        for request, stream in self.running:
+            if stream.rejections and request.name not in self.rejected:
+                self.rejected.add(request.name)
+                for rejection in list(stream.rejections):
+                    self.say(f"{request.name}: subscription rejected: {rejection.reason}")
+        if self.running and len(self.rejected) == len(self.running):
+            self.say("error: every subscription was rejected; nothing left to stream")
+            return False
+        _show_alerts(self.running, self.rejected, self.alerts_shown, self.credentials)
+        return True
+
+    def print_events(self, timeout: float) -> bool:
+        """Print what arrives within ``timeout`` (and all queued after it); False at --count."""
+        from system.codec import to_default_dict
+
+        out = sys.stdout.buffer
+        try:
+            item = self.events.get(timeout=timeout)
+        except queue.Empty:
+            return True
+        try:
+            while True:
                 name, event = item
                 body = to_default_dict(event)
-                line = {"type": body.pop("type", None), "component": name, **body}
-                out.write(orjson.dumps(line) + b"\n")
-                printed += 1
-                if args.count is not None and printed >= args.count:
-                    out.flush()
-                    return 0
-                try:
-                    item = events.get_nowait()
-                except queue.Empty:
-                    item = None
+                out.write(orjson.dumps({"type": body.pop("type", None), "component": name, **body}) + b"\n")
+                self.printed += 1
+                if self.args.count is not None and self.printed >= self.args.count:
+                    return False
+                item = self.events.get_nowait()
+        except queue.Empty:
+            return True
+        finally:
             out.flush()
+
+    def close(self) -> None:
+        self.stopping.set()  # stream threads blocked on a full queue give up
+        self.hub.stop()
+
+
+def _stream(args: argparse.Namespace, requests: list[StreamRequest], credentials: Credentials | None,
+            stop: _Stop) -> int:
+    session = _Session(args, requests, credentials)
+    try:
+        if not session.start(stop):
+            return EXIT_FAILED
+        deadline = None if args.duration is None else time.monotonic() + args.duration
+        while not stop.event.is_set():
+            if not session.check():
+                return EXIT_FAILED
+            left = POLL if deadline is None else min(POLL, deadline - time.monotonic())
+            if left <= 0:
+                return 0
+            if not session.print_events(left):
+                return 0
         return 128 + (stop.signum or signal.SIGINT)
     finally:
-        stopping.set()
-        hub.stop()
-        try:
-            sys.stdout.flush()
-        except BrokenPipeError:
-            pass
+        session.close()
