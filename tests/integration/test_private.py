@@ -226,7 +226,6 @@ def test_my_order_by_code_and_for_all_markets(good, good_streams) -> None:
     assert requested(frame) == {"myOrder": set(), "myAsset": set()}  # codes omitted: all markets
     # Every private request went on one socket: a changed set replaces, never reconnects.
     assert len({f["conn"] for f in private_subscribes(sim)}) == 1
-    time.sleep(0.3)  # let the relays attach; events before that would be held, not lost
 
     eth = sim.place_order(ACCESS, "KRW-ETH", "bid", "limit", 3_000_000.0, 0.1)
     btc_order = sim.place_order(ACCESS, "KRW-BTC", "bid", "limit", 90_000_000.0, 0.001)
