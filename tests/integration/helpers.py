@@ -19,8 +19,10 @@ from tools.sim import Simulator
 __all__ = [
     "actor",
     "client_messages",
+    "connections",
     "details",
     "drain",
+    "holds_for",
     "max_in_window",
     "next_event",
     "rate_violations",
@@ -112,3 +114,20 @@ def drain(stream) -> None:
             stream.get(timeout=0)
         except queue.Empty:
             return
+
+
+def holds_for(check: Callable[[], Any], seconds: float, what: str = "condition") -> None:
+    """Assert that ``check`` stays truthy for ``seconds`` (a negative check needs time to pass),
+    polling every 100 ms so that a break is reported at once."""
+    deadline = time.monotonic() + seconds
+    while True:
+        if not check():
+            raise AssertionError(f"{what} stopped holding")
+        if time.monotonic() >= deadline:
+            return
+        time.sleep(0.1)
+
+
+def connections(stats: dict[str, Any], path: str) -> list[dict[str, Any]]:
+    """The simulator's connection records of one path (``public`` or ``private``), oldest first."""
+    return sorted((c for c in stats["connections"] if c["path"] == path), key=lambda c: c["id"])
