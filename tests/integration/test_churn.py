@@ -270,11 +270,12 @@ def test_churn_with_a_dropped_connection_stays_within_rate_limits(hub: Hub, sim:
     assert stats["connections_opened"] > opened
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "registry: a component's Subscribe/Unsubscribe can reach the registry out of order under load "
-    "(Thespian multiprocTCPBase runs up to 20 transmits in parallel and does not keep per-pair order), "
-    "and a Subscribe arriving after the component's ComponentExited recreates a holder for a dead "
-    "component; the merged set then keeps keys nobody holds"))
+@pytest.mark.xfail(strict=False, reason=(
+    "product bug, a race: under load the registry receives a component's Subscribe/Unsubscribe out "
+    "of the order sent (seen as Unsubscribed replies releasing nothing, and replies out of order; "
+    "Thespian multiprocTCPBase runs up to 20 transmits at once), and a stopped component's late "
+    "Subscribe after its ComponentExited recreates a holder nobody removes: the merged set keeps "
+    "keys no live component holds. Not strict: the race is missed in about 1 run of 5"))
 def test_after_churn_the_wire_holds_exactly_what_live_components_hold() -> None:
     if len(OUTCOMES) < 2:
         pytest.skip("needs both churn runs of this module")
