@@ -13,8 +13,8 @@ typed events through ``on_ticker`` / ``on_trade`` / ``on_orderbook`` / ``on_cand
 
 | Accepts                    | Emits                                           |
 |----------------------------|-------------------------------------------------|
-| ``Configure``              | ``Subscribe`` (on_start, and again on restart)  |
-| ``Directory``              | ``Subscribe`` of everything held (idempotent)   |
+| ``Configure``              | ``SetSubscriptions`` (from on_start)            |
+| ``Directory``              | ``SetSubscriptions`` again to a new registry    |
 | ``EventBatch``             | ``BatchAck`` to the router                      |
 | ``SubscriptionRejected``   | calls ``on_rejected``                           |
 | ``Subscribed``/``Unsubscribed`` | calls ``on_subscribed``                    |
@@ -22,14 +22,17 @@ typed events through ``on_ticker`` / ``on_trade`` / ``on_orderbook`` / ``on_cand
 | ``ActorExitRequest``       | ``ComponentExited`` to the supervisor: a clean  |
 |                            | exit, not a crash (no restart, no crash report) |
 
-The component keeps its own copy of what it asked for and sends it again whenever the directory
-changes (a restarted registry has a new address): Subscribe is idempotent, so a component never
-has to notice a restart to keep its data flowing.
+The component keeps its own copy of what it asked for and every request carries that whole set
+(``SetSubscriptions``, numbered): Thespian may deliver one sender's messages out of order under
+load, and a whole numbered set cannot be misapplied the way a late delta can. It sends the set
+again whenever the registry's address changes (a restart), so a component never has to notice a
+restart to keep its data flowing. A spec of the wrong shape is rejected here, before any message.
 """
 
 from __future__ import annotations
 
 import itertools
+import uuid
 from typing import Any
 
 import attrs
@@ -42,13 +45,13 @@ from messages import (
     EventBatch,
     StreamAlert,
     StreamOptions,
+    SetSubscriptions,
     StreamSpec,
-    Subscribe,
     Subscribed,
     SubscriptionRejected,
-    Unsubscribe,
     Unsubscribed,
 )
+from system.requests import validate_spec
 
 __all__ = ["Component"]
 
@@ -74,6 +77,8 @@ class Component(HubActor):
         self._wanted: dict[StreamSpec, None] = {}
         self._registry = None
         self._ids = itertools.count(1)
+        self._instance = uuid.uuid4().hex
+        self._seq = 0
         self._started = False
         self.events_received = 0
         self.events_dropped = 0
@@ -90,18 +95,22 @@ class Component(HubActor):
                           options=StreamOptions(depth=depth, level=level,
                                                 only_snapshot=only_snapshot,
                                                 only_realtime=only_realtime))
+        if reason := validate_spec(spec):
+            request_id = self._request_id()
+            self.send(self.myAddress, SubscriptionRejected(request_id=request_id, reason=reason,
+                                                           spec=spec))
+            return request_id
         self._wanted[spec] = None
-        return self._send_to_registry(Subscribe, (spec,))
+        return self._sync()
 
     def unsubscribe(self, data_type: DataType | str | None = None, codes=(), **options) -> str:
         """Drop a stream (same arguments as ``subscribe``), or every stream with no arguments."""
         if data_type is None:
             self._wanted.clear()
-            return self._send_to_registry(Unsubscribe, ())
-        spec = StreamSpec(data_type=DataType(data_type), codes=tuple(codes),
-                          options=StreamOptions(**options))
-        self._wanted.pop(spec, None)
-        return self._send_to_registry(Unsubscribe, (spec,))
+        else:
+            self._wanted.pop(StreamSpec(data_type=DataType(data_type), codes=tuple(codes),
+                                        options=StreamOptions(**options)), None)
+        return self._sync()
 
     def on_event(self, event: Any) -> None:
         """Fallback for event types without a specific handler."""
@@ -151,8 +160,8 @@ class Component(HubActor):
         registry = self.directory.get("registry")
         if registry is not None and registry != self._registry:
             self._registry = registry
-            if self._wanted:  # idempotent re-send: a restarted registry may have missed some
-                self._send_to_registry(Subscribe, tuple(self._wanted))
+            if self._seq:  # a restarted registry may have missed the latest set
+                self._sync()
 
     def receiveMsg_EventBatch(self, msg: EventBatch, sender) -> None:
         self.events_received += len(msg.events)
@@ -179,17 +188,24 @@ class Component(HubActor):
     def on_stop(self) -> None:
         supervisor = self.directory.get("supervisor") if self.directory else None
         if supervisor is not None:
-            self.send(supervisor, ComponentExited(address=self.myAddress, name=self.name))
+            self.send(supervisor, ComponentExited(address=self.myAddress, name=self.name,
+                                                  instance=self._instance))
 
     def status_details(self) -> dict:
         return {"name": self.name, "subscriptions": [_describe(spec) for spec in self._wanted],
                 "events_received": self.events_received, "events_dropped": self.events_dropped}
 
-    def _send_to_registry(self, cls, specs: tuple[StreamSpec, ...]) -> str:
-        request_id = f"{self.name or 'component'}-{next(self._ids)}"
+    def _request_id(self) -> str:
+        return f"{self.name or 'component'}-{next(self._ids)}"
+
+    def _sync(self) -> str:
+        """Send the whole wanted set, numbered; returns the request id."""
+        request_id = self._request_id()
+        self._seq += 1
         if self._registry is not None:
-            extra = {"component": self.name} if cls is Subscribe else {}
-            self.send(self._registry, cls(specs=specs, request_id=request_id, **extra))
+            self.send(self._registry, SetSubscriptions(
+                specs=tuple(self._wanted), seq=self._seq, instance=self._instance,
+                request_id=request_id, component=self.name))
         return request_id
 
 

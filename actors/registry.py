@@ -3,6 +3,8 @@
 | Accepts                 | Emits                                                             |
 |-------------------------|-------------------------------------------------------------------|
 | ``Configure``           | restores the book from ``state`` (a restart); resends every set    |
+| ``SetSubscriptions``    | ``Subscribed`` / ``Unsubscribed`` / ``SubscriptionRejected`` (none  |
+|                         | for a request overtaken by a newer one, or from an exited instance) |
 | ``Subscribe``           | ``Subscribed`` / ``SubscriptionRejected`` to the component         |
 | ``Unsubscribe``         | ``Unsubscribed`` to the component                                  |
 | ``ComponentExited``     | drops the component's keys                                         |
@@ -19,7 +21,15 @@ import time
 from typing import Any
 
 from actors.base import HubActor
-from messages import Checkpoint, ComponentExited, Configure, KeysState, Subscribe, Unsubscribe
+from messages import (
+    Checkpoint,
+    ComponentExited,
+    Configure,
+    KeysState,
+    SetSubscriptions,
+    Subscribe,
+    Unsubscribe,
+)
 from system.registry import SubscriptionBook
 
 __all__ = ["RegistryActor"]
@@ -62,6 +72,16 @@ class RegistryActor(HubActor):
         self._peers = peers
         self._after_change()
 
+    def receiveMsg_SetSubscriptions(self, msg: SetSubscriptions, sender) -> None:
+        if self.book is None:
+            self._hold(msg, sender)
+            return
+        replies = self.book.replace(sender, msg.component, msg.specs, time.monotonic(), seq=msg.seq,
+                                    instance=msg.instance, request_id=msg.request_id)
+        for reply in replies or ():
+            self.send(sender, reply)
+        self._after_change()
+
     def receiveMsg_Subscribe(self, msg: Subscribe, sender) -> None:
         if self.book is None:
             self._hold(msg, sender)
@@ -85,7 +105,7 @@ class RegistryActor(HubActor):
         if self.book is None:
             self._hold(msg, sender)
             return
-        self.book.remove_component(msg.address, time.monotonic())
+        self.book.remove_component(msg.address, time.monotonic(), msg.instance)
         self._after_change()
 
     def receiveMsg_KeysState(self, msg: KeysState, sender) -> None:

@@ -38,9 +38,7 @@ class Relay(Component):
             spec = spec if isinstance(spec, StreamSpec) else StreamSpec(**spec)
             self._wanted[spec] = None
         if self._wanted:
-            from messages import Subscribe
-
-            self._send_to_registry(Subscribe, tuple(self._wanted))
+            self._sync()
 
     def receiveMsg_Attach(self, msg: Attach, sender) -> None:
         self._endpoint = sender

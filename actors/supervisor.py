@@ -80,7 +80,7 @@ class Supervisor(HubActor):
         self._epoch = 0
         self._pending_status: dict[str, object] = {}    # request id -> gather record
         self._stopping = False
-        self._leaving: set[str] = set()                 # components that said they exit cleanly
+        self._leaving: dict[str, str] = {}              # name -> instance, for clean exits
         self._component_restarts: dict[str, int] = {}
 
     # -- start --------------------------------------------------------------------------------
@@ -150,15 +150,16 @@ class Supervisor(HubActor):
 
     def receiveMsg_ComponentExited(self, msg: ComponentExited, sender) -> None:
         if msg.name in self._components and self._components[msg.name][0] == msg.address:
-            self._leaving.add(msg.name)
+            self._leaving[msg.name] = msg.instance
 
     def _component_exited(self, name: str) -> None:
         address, spec = self._components.pop(name)
+        leaving = name in self._leaving
+        instance = self._leaving.pop(name, "")
         registry = self._children.get("registry")
         if registry is not None:
-            self.send(registry, ComponentExited(address=address, name=name))
-        if name in self._leaving:  # asked to exit (a closed stream, hub.stop): not a crash
-            self._leaving.discard(name)
+            self.send(registry, ComponentExited(address=address, name=name, instance=instance))
+        if leaving:  # asked to exit (a closed stream, hub.stop): not a crash
             return
         restart = spec.restart and not self._stopping
         if restart:

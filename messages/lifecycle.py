@@ -154,10 +154,16 @@ class ComponentSpawned:
 
 @frozen(kw_only=True)
 class ComponentExited:
-    """Supervisor -> registry: a component is gone; drop all of its subscriptions."""
+    """Supervisor -> registry: a component is gone; drop all of its subscriptions.
+
+    Also component -> supervisor when it leaves cleanly (its exit is then not a crash).
+    """
 
     address: Any
     name: str = ""
+    instance: str = ""
+    """The component instance's ``SetSubscriptions.instance``, when known: its requests that
+    arrive later are ignored."""
 
 
 @frozen(kw_only=True)

@@ -2,7 +2,7 @@
 
 Flow (STYLE.md)::
 
-    component --Subscribe/Unsubscribe--> registry --MergedSubscription--> rate limiter --> connection
+    component --SetSubscriptions (or Subscribe/Unsubscribe)--> registry --MergedSubscription--> rate limiter --> connection
     registry --SubscriptionRejected/Subscribed--> component
     registry --RoutingTable--> router
 
@@ -24,6 +24,7 @@ __all__ = [
     "MergedSubscription",
     "RoutingTable",
     "Route",
+    "SetSubscriptions",
     "StreamKey",
     "StreamOptions",
     "StreamSpec",
@@ -90,6 +91,27 @@ class Unsubscribe:
     specs: tuple[StreamSpec, ...] = field(converter=tuple, default=())
     request_id: str = ""
     reply_to: Any = None
+
+
+@frozen(kw_only=True)
+class SetSubscriptions:
+    """Command: everything this component instance wants now; replaces what it held.
+
+    What ``Component`` sends. Thespian does not keep the order of one sender's messages under
+    load (several transmits run at once), so a component never sends deltas: each request is its
+    whole set with a higher ``seq``, and the registry ignores a request older than one it has
+    applied. ``instance`` names this incarnation of the component (random, never reused), so a
+    request that arrives after the component exited is recognised and ignored.
+    """
+
+    specs: tuple[StreamSpec, ...] = field(converter=tuple)
+    seq: int
+    """Increases with every request of the instance."""
+    instance: str
+    request_id: str = ""
+    """Echoed in the reply."""
+    component: str = ""
+    """Human-readable component name, shown by the status tool."""
 
 
 @frozen(kw_only=True)

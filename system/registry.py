@@ -49,6 +49,7 @@ from system.requests import MAX_CODES_PER_REQUEST, stream_keys, validate_spec
 
 __all__ = [
     "DEFAULT_MERGE_WINDOW",
+    "GONE_LIMIT",
     "NO_KEYS_REASON",
     "RESTORE_GENERATION_STEP",
     "SNAPSHOT_VERSION",
@@ -65,7 +66,11 @@ RESTORE_GENERATION_STEP: int = 1_000
 by the changes made after the last snapshot reached it (normally at most one), and a generation
 the limiter already saw would be dropped as stale."""
 
-SNAPSHOT_VERSION: int = 1
+GONE_LIMIT: int = 4_096
+"""Exited component instances remembered, so that their late requests are ignored. A late
+request trails its component's exit by milliseconds; this many exits is far more than that."""
+
+SNAPSHOT_VERSION: int = 2
 """Layout version of ``snapshot()``; ``restore`` refuses any other."""
 
 NO_KEYS_REASON: str = (
@@ -89,6 +94,15 @@ def _specs_of(keys: Iterable[StreamKey]) -> list[StreamSpec]:
         if key.code is not None:
             codes.append(key.code)
     return [StreamSpec(data_type=t, codes=tuple(codes), options=o) for (t, o, _), codes in groups.items()]
+
+
+def _wire_dict(stream: WireStream) -> dict[str, Any]:
+    """One merged stream as plain JSON for status: type and codes, flags only when set."""
+    out: dict[str, Any] = {"type": stream.data_type.value, "codes": list(stream.codes)}
+    for name in ("level", "only_snapshot", "only_realtime"):
+        if value := getattr(stream, name):
+            out[name] = value
+    return out
 
 
 @define
@@ -119,6 +133,10 @@ class SubscriptionBook:
     _dirty_since: dict[Endpoint, float] = field(factory=dict, init=False)
     _forced: set[Endpoint] = field(factory=set, init=False)
     _routing_generation: int = field(default=0, init=False)
+    _seq: dict[Hashable, tuple[int, str]] = field(factory=dict, init=False)
+    """Per component address: the ``seq`` and ``instance`` of its last applied SetSubscriptions."""
+    _gone: dict[str, None] = field(factory=dict, init=False)
+    """Instances that exited (an ordered set, the newest ``GONE_LIMIT``)."""
     keys_loaded: bool | None = field(default=None, init=False)
     """What the JWT actor last said (``set_keys``): True keys, False none, None not heard yet."""
 
@@ -131,43 +149,103 @@ class SubscriptionBook:
     def subscribe(
         self, component: Any, name: str, specs: Sequence[StreamSpec], now: float, request_id: str = ""
     ) -> Subscribed | SubscriptionRejected:
-        """Hold every key of ``specs`` for ``component``, or reject the whole request."""
+        """Hold every key of ``specs`` for ``component`` (a delta), or reject the whole request."""
         if not specs:
             return SubscriptionRejected(request_id=request_id, reason="no streams requested")
         wanted: dict[StreamKey, None] = {}
         for spec in specs:
-            if reason := validate_spec(spec, max_codes=self.max_codes):
+            if reason := self._spec_reason(spec):
                 return SubscriptionRejected(request_id=request_id, reason=reason, spec=spec)
             wanted.update(dict.fromkeys(stream_keys(spec)))
-        if self.keys_loaded is False:
-            for spec in specs:
-                if spec.data_type.endpoint is Endpoint.PRIVATE:
-                    return SubscriptionRejected(request_id=request_id, reason=NO_KEYS_REASON, spec=spec)
-        ref = component_ref(component)
-        holder = self._holders.get(ref)
+        holder = self._holders.get(component_ref(component))
         new_keys = [k for k in wanted if holder is None or k not in holder.keys]
+        if reason := self._capacity_reason(new_keys):
+            return SubscriptionRejected(request_id=request_id, reason=reason)
+        self._hold(component, name, new_keys, now)
+        return Subscribed(request_id=request_id, keys=tuple(wanted))
+
+    def replace(
+        self, component: Any, name: str, specs: Sequence[StreamSpec], now: float, *,
+        seq: int, instance: str, request_id: str = "",
+    ) -> list[Subscribed | Unsubscribed | SubscriptionRejected] | None:
+        """``SetSubscriptions``: ``specs`` become everything ``component`` holds.
+
+        Returns None, changing nothing, for a request older than one already applied (``seq``)
+        or from an instance that exited. Otherwise each spec that is invalid, private without
+        keys, or would push its endpoint over ``max_codes`` is rejected on its own (the rest
+        applies), then ``Unsubscribed`` with the keys released (if any) and ``Subscribed`` with
+        every key now held (if any were added, or nothing changed).
+        """
+        ref = component_ref(component)
+        if instance in self._gone or seq <= self._seq.get(ref, (0, ""))[0]:
+            return None
+        self._seq[ref] = (seq, instance)
+        holder = self._holders.get(ref)
+        held = holder.keys if holder is not None else {}
+        replies: list[Subscribed | Unsubscribed | SubscriptionRejected] = []
+        accepted: dict[StreamKey, None] = {}
+        for spec in specs:
+            keys = dict.fromkeys(stream_keys(spec)) if not validate_spec(spec) else {}
+            reason = self._spec_reason(spec) or self._capacity_reason(
+                [k for k in {**accepted, **keys} if k not in held])
+            if reason:
+                replies.append(SubscriptionRejected(request_id=request_id, reason=reason, spec=spec))
+            else:
+                accepted.update(keys)
+        released = [k for k in held if k not in accepted]
+        added = [k for k in accepted if k not in held]
+        holder = self._hold(component, name, added, now)
+        if released:
+            self._release(holder, released, now)
+            replies.append(Unsubscribed(request_id=request_id, keys=tuple(released)))
+        if not holder.keys:
+            self._drop_holder(ref)
+        if added or not released:
+            replies.append(Subscribed(request_id=request_id, keys=tuple(holder.keys)))
+        return replies
+
+    def _spec_reason(self, spec: StreamSpec) -> str:
+        """Why ``spec`` cannot be held at all ('' when it can)."""
+        if reason := validate_spec(spec, max_codes=self.max_codes):
+            return reason
+        if self.keys_loaded is False and spec.data_type.endpoint is Endpoint.PRIVATE:
+            return NO_KEYS_REASON
+        return ""
+
+    def _capacity_reason(self, new_keys: Sequence[StreamKey]) -> str:
+        """Why adding ``new_keys`` would overfill an endpoint's merged set ('' when it fits)."""
         touched = {k.data_type.endpoint for k in new_keys if k not in self._refcount}
         for endpoint in touched:
-            future = set(self._refcount) | {k for k in new_keys if k.data_type.endpoint is endpoint}
+            future = set(self._refcount) | set(new_keys)
             streams = merge_keys(k for k in future if k.data_type.endpoint is endpoint)
             count = sum(len(s.codes) for s in streams)
             if count > self.max_codes:
-                reason = f"the {endpoint.value} set would hold {count} codes, over the limit {self.max_codes}"
-                return SubscriptionRejected(request_id=request_id, reason=reason)
+                return f"the {endpoint.value} set would hold {count} codes, over the limit {self.max_codes}"
+        return ""
+
+    def _hold(self, component: Any, name: str, keys: Sequence[StreamKey], now: float) -> _Holder:
+        """Add ``keys`` (not held yet) to ``component``'s holder, created if needed."""
+        ref = component_ref(component)
+        holder = self._holders.get(ref)
         if holder is None:
             holder = self._holders[ref] = _Holder(component=component, name=name)
             self._routing_generation += 1
         elif holder.name != name or holder.component != component:
             holder.name, holder.component = name, component
             self._routing_generation += 1
-        for key in new_keys:
+        for key in keys:
             holder.keys[key] = None
-            self._refcount[key] = self._refcount.get(key, 0) + 1
-        if new_keys:
+            count = self._refcount.get(key, 0)
+            self._refcount[key] = count + 1
+            if not count:
+                self.changed(key.data_type.endpoint, now)
+        if keys:
             self._routing_generation += 1
-        for endpoint in touched:
-            self.changed(endpoint, now)
-        return Subscribed(request_id=request_id, keys=tuple(wanted))
+        return holder
+
+    def _drop_holder(self, ref: Hashable) -> None:
+        if self._holders.pop(ref, None) is not None:
+            self._routing_generation += 1
 
     def unsubscribe(
         self, component: Any, specs: Sequence[StreamSpec], now: float, request_id: str = ""
@@ -184,12 +262,19 @@ class SubscriptionBook:
             keys = tuple(holder.keys)
         self._release(holder, keys, now)
         if not holder.keys:
-            del self._holders[component_ref(component)]
-            self._routing_generation += 1
+            self._drop_holder(component_ref(component))
         return Unsubscribed(request_id=request_id, keys=keys)
 
-    def remove_component(self, component: Any, now: float) -> tuple[StreamKey, ...]:
-        """The component exited or died: release everything it held."""
+    def remove_component(self, component: Any, now: float, instance: str = "") -> tuple[StreamKey, ...]:
+        """The component exited or died: release everything it held, and ignore the requests
+        of its instance (``instance``, or the last one seen from its address) from now on."""
+        ref = component_ref(component)
+        instance = instance or self._seq.pop(ref, (0, ""))[1]
+        self._seq.pop(ref, None)  # a new instance may get this address again
+        if instance:
+            self._gone[instance] = None
+            while len(self._gone) > GONE_LIMIT:
+                del self._gone[next(iter(self._gone))]
         return self.unsubscribe(component, (), now).keys
 
     def set_keys(self, loaded: bool, now: float) -> list[tuple[Any, SubscriptionRejected]]:
@@ -208,8 +293,7 @@ class SubscriptionBook:
                 out.append((holder.component,
                             SubscriptionRejected(request_id="", reason=NO_KEYS_REASON, spec=spec)))
             if not holder.keys:
-                del self._holders[ref]
-                self._routing_generation += 1
+                self._drop_holder(ref)
         return out
 
     def _release(self, holder: _Holder, keys: Iterable[StreamKey], now: float) -> None:
@@ -307,6 +391,7 @@ class SubscriptionBook:
                 "streams": len(emitted),
                 "codes": sum(len(s.codes) for s in emitted),
                 "pending": endpoint in self._dirty_since,
+                "set": [_wire_dict(s) for s in emitted],
             }
         return {
             "components": [
@@ -327,6 +412,8 @@ class SubscriptionBook:
             "generations": {e.value: g for e, g in self._generation.items()},
             "emitted": {e.value: s for e, s in self._emitted.items()},
             "routing_generation": self._routing_generation,
+            "seq": tuple(self._seq.items()),
+            "gone": tuple(self._gone),
         }
 
     def restore(self, state: dict[str, Any], now: float) -> None:
@@ -340,6 +427,7 @@ class SubscriptionBook:
             raise ValueError(f"registry snapshot version {version!r} is not {SNAPSHOT_VERSION}")
         self._holders.clear()
         self._refcount.clear()
+        self._seq.clear()
         self._dirty_since.clear()
         self._forced.clear()
         for component, name, keys in state["holders"]:
@@ -351,4 +439,6 @@ class SubscriptionBook:
         self._generation = {e: int(saved.get(e.value, 0)) + RESTORE_GENERATION_STEP for e in Endpoint}
         self._emitted = {Endpoint(e): tuple(s) for e, s in state["emitted"].items()}
         self._routing_generation = int(state["routing_generation"]) + RESTORE_GENERATION_STEP
+        self._seq = dict(state["seq"])
+        self._gone = dict.fromkeys(state["gone"])
         self.resend_all(now)

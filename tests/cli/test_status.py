@@ -215,8 +215,6 @@ def test_json_document_lists_every_actor_with_all_fields(hub: Hub, runs, fake_ke
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="the registry reports only counts of its merged set; needs "
-                   "system/registry.py SubscriptionBook.status() to add merged[endpoint]['set']")
 def test_merged_set_shows_the_subscribed_codes(runs) -> None:
     text = runs["table"].stdout
     assert "ticker: KRW-BTC,KRW-ETH" in text and "trade: KRW-XRP" in text

@@ -9,9 +9,10 @@ streams and stops some churners mid-way. Checked on the wire, in the simulator's
 - per connection, at most 5 messages in any rolling 1 s and 100 in any 60 s (SPEC §5);
 - data still reaches the streams and the surviving components;
 - once the churn settles, the last subscribe frame asks for exactly the union of what the
-  live components hold, and each survivor gets events only for keys it holds. This one is an
-  expected failure today (see its xfail reason): the registry can receive one component's
-  Subscribe/Unsubscribe out of order, and a stopped component's late Subscribe after its exit.
+  live components hold, and each survivor gets events only for keys it holds. Thespian may
+  deliver one component's requests out of order, and a stopped component's last request after
+  its exit: numbered whole sets (``SetSubscriptions``) and the registry's memory of exited
+  instances make both harmless.
 
 The module shares one hub and one simulator (starting a tree costs seconds).
 """
@@ -270,12 +271,6 @@ def test_churn_with_a_dropped_connection_stays_within_rate_limits(hub: Hub, sim:
     assert stats["connections_opened"] > opened
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "product bug, a race: under load the registry receives a component's Subscribe/Unsubscribe out "
-    "of the order sent (seen as Unsubscribed replies releasing nothing, and replies out of order; "
-    "Thespian multiprocTCPBase runs up to 20 transmits at once), and a stopped component's late "
-    "Subscribe after its ComponentExited recreates a holder nobody removes: the merged set keeps "
-    "keys no live component holds. Not strict: the race is missed in about 1 run of 5"))
 def test_after_churn_the_wire_holds_exactly_what_live_components_hold() -> None:
     if len(OUTCOMES) < 2:
         pytest.skip("needs both churn runs of this module")
