@@ -11,7 +11,8 @@
 | ``ComponentExited``        | (from a component leaving cleanly) its exit is not a crash       |
 | ``Checkpoint``             | keeps the role's durable state for its next restart              |
 | ``StatusRequest``          | gathers ``ActorStatus`` from every actor; ``SystemStatus``        |
-| ``Shutdown``               | asks every child to exit                                          |
+| ``Shutdown``               | components exit first, then the other children; ``TreeStopped``  |
+|                            | to the asker once all exited (or ``STOP_WAIT`` per phase passed) |
 
 OTP style (STYLE.md): child specs in ``CHILD_SPECS``, one_for_one restarts, restart intensity
 over a period (``system.restarts``), escalation when exceeded: the supervisor tells the hub with
@@ -46,6 +47,7 @@ from messages import (
     SpawnComponent,
     StatusRequest,
     SystemStatus,
+    TreeStopped,
 )
 from system.restarts import ChildSpec, RestartLedger
 
@@ -60,6 +62,11 @@ CHILD_SPECS: tuple[tuple[ChildSpec, str], ...] = (
     (ChildSpec(role="connection.private"), "actors.connection.ConnectionActor"),
 )
 """The permanent children, in start order, with the actor class each runs."""
+
+STOP_WAIT = 2.0
+"""Seconds a shutdown waits for each phase (components, then the other children) to exit.
+Components go first: while they leave, the registry, the router and the supervisor are still
+there to receive their last messages, so no process lingers on a transmit to a dead peer."""
 
 STATUS_TIMEOUT = 1.0
 """Seconds to wait for every actor's ActorStatus before answering with what arrived."""
@@ -80,6 +87,9 @@ class Supervisor(HubActor):
         self._epoch = 0
         self._pending_status: dict[str, object] = {}    # request id -> gather record
         self._stopping = False
+        self._stop_asker = None                         # who gets TreeStopped
+        self._stop_phase = ""                           # "", components, children, done
+        self._exit_when_stopped = False                 # escalation: exit after the children
         self._leaving: dict[str, str] = {}              # name -> instance, for clean exits
         self._component_restarts: dict[str, int] = {}
 
@@ -140,6 +150,8 @@ class Supervisor(HubActor):
 
     def _child_exited(self, role: str) -> None:
         if self._stopping:
+            del self._children[role]
+            self._stop_progress()
             return
         if not self._ledger.record_exit(role, time.monotonic()).restart:
             self._escalate(role)
@@ -159,9 +171,12 @@ class Supervisor(HubActor):
         registry = self._children.get("registry")
         if registry is not None:
             self.send(registry, ComponentExited(address=address, name=name, instance=instance))
-        if leaving:  # asked to exit (a closed stream, hub.stop): not a crash
+        if self._stopping:
+            self._stop_progress()
             return
-        restart = spec.restart and not self._stopping
+        if leaving:  # asked to exit (a closed stream): not a crash
+            return
+        restart = spec.restart
         if restart:
             self._component_restarts[name] = self._component_restarts.get(name, 0) + 1
             self.receiveMsg_SpawnComponent(spec, self._owner)
@@ -170,8 +185,8 @@ class Supervisor(HubActor):
     def _escalate(self, role: str) -> None:
         self._notify(ActorCrashed(role="supervisor", restarted=False,
                                   reason=f"restart intensity exceeded by {role}"))
-        self._stop_children()
-        self.send(self.myAddress, ActorExitRequest())
+        self._exit_when_stopped = True
+        self._begin_stop()
 
     # -- directory ----------------------------------------------------------------------------
     def _directory(self) -> Directory:
@@ -232,8 +247,11 @@ class Supervisor(HubActor):
                 return
 
     def on_tick(self, purpose: str) -> None:
-        if purpose.startswith("status:"):
-            self._answer_status(purpose.partition(":")[2])
+        kind, _, rest = purpose.partition(":")
+        if kind == "status":
+            self._answer_status(rest)
+        elif kind == "stop":
+            self._stop_progress(waited=rest)
 
     def _answer_status(self, request_id: str) -> None:
         record = self._pending_status.pop(request_id, None)
@@ -255,9 +273,32 @@ class Supervisor(HubActor):
 
     # -- stop ---------------------------------------------------------------------------------
     def receiveMsg_Shutdown(self, msg: Shutdown, sender) -> None:
-        self._stop_children()
+        self._stop_asker = sender
+        self._begin_stop()
 
-    def _stop_children(self) -> None:
+    def _begin_stop(self) -> None:
+        """Components first, then the other children (see ``STOP_WAIT``); idempotent."""
+        if self._stopping:
+            return
         self._stopping = True
-        for address in self._all_addresses():
+        self._stop_phase = "components"
+        for address, _ in self._components.values():
             self.send(address, ActorExitRequest())
+        self.schedule(STOP_WAIT, "stop:components")
+        self._stop_progress()
+
+    def _stop_progress(self, waited: str = "") -> None:
+        phase = self._stop_phase
+        if phase == "components" and (not self._components or waited == phase):
+            self._stop_phase = "children"
+            for address in self._children.values():
+                self.send(address, ActorExitRequest())
+            self.schedule(STOP_WAIT, "stop:children")
+            phase = "children"
+        if phase == "children" and (not self._children or waited == phase):
+            self._stop_phase = "done"
+            lingering = list(self._children) + [f"component:{n}" for n in self._components]
+            if self._stop_asker is not None:
+                self.send(self._stop_asker, TreeStopped(lingering=lingering))
+            if self._exit_when_stopped:
+                self.send(self.myAddress, ActorExitRequest())

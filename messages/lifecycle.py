@@ -26,6 +26,7 @@ __all__ = [
     "Shutdown",
     "SpawnComponent",
     "Tick",
+    "TreeStopped",
 ]
 
 
@@ -117,6 +118,14 @@ class Shutdown:
     """Stop cleanly: close sockets, then exit."""
 
     reason: str = ""
+
+
+@frozen(kw_only=True)
+class TreeStopped:
+    """Supervisor -> the asker of ``Shutdown``: components, then the other children, exited."""
+
+    lingering: tuple[str, ...] = field(converter=tuple, default=())
+    """Roles that had not exited when the supervisor stopped waiting for them."""
 
 
 @frozen(kw_only=True)

@@ -29,6 +29,7 @@ from typing import Any
 
 from thespian.actors import ActorExitRequest
 
+from actors.supervisor import STOP_WAIT
 from messages import (
     ActorCrashed,
     Attach,
@@ -46,6 +47,7 @@ from messages import (
     StreamOptions,
     StreamSpec,
     SystemStatus,
+    TreeStopped,
 )
 from system import runtime
 
@@ -112,11 +114,11 @@ class Hub:
         self._asys = self._system.asys
         try:
             self.supervisor = self._asys.createActor(SUPERVISOR_CLASS, globalName=SUPERVISOR_NAME)
+            if self._credentials is not None:  # kept by the supervisor for the JWT actor it creates
+                self._asys.tell(self.supervisor, self._credentials)
             self._monitor = _Monitor(self)
             if not self._monitor.ready.wait(self._timeout):
                 raise HubError("the actor tree did not come up within the start timeout")
-            if self._credentials is not None:
-                self._asys.tell(self.supervisor, self._credentials)
         except BaseException:
             self.stop()
             raise
@@ -136,9 +138,10 @@ class Hub:
             self._monitor.stop()
             self._monitor = None
         if self._asys is not None and self.supervisor is not None:
-            try:
-                self._asys.tell(self.supervisor, Shutdown(reason="hub stopping"))
-            except Exception:
+            try:  # components first, then the infrastructure (the supervisor orders it)
+                self._ask(self.supervisor, Shutdown(reason="hub stopping"), TreeStopped,
+                          timeout=2 * STOP_WAIT + 1.0)
+            except Exception:  # a dead or stuck tree: stop_system sweeps its processes
                 pass
         if self._system is not None:
             self.stop_report = runtime.stop_system(self._system)

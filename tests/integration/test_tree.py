@@ -6,12 +6,10 @@ each step leaves the tree streaming for the next. Every wait polls with a deadli
 
 from __future__ import annotations
 
-import json
 import os
-import queue
 import signal
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -22,61 +20,11 @@ from system.runtime import processes
 from tools.sim import SimConfig, Simulator
 
 from .components import Collector
+from .helpers import actor, details, drain, next_event, requested, subscribes, wait_for
 
 pytestmark = pytest.mark.slow
 
 MARKETS = ["KRW-BTC", "KRW-ETH", "KRW-XRP"]
-
-
-def wait_for(check: Callable[[], Any], timeout: float = 10.0, what: str = "condition") -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
-
-
-def subscribes(sim: Simulator) -> list[dict[str, Any]]:
-    return [f for f in sim.stats()["client_frames"] if f["kind"] == "subscribe"]
-
-
-def requested(frame: dict[str, Any]) -> dict[str, set[str]]:
-    """type -> codes of one subscribe frame."""
-    out: dict[str, set[str]] = {}
-    for item in json.loads(frame["data"]):
-        if isinstance(item, dict) and "type" in item:
-            out.setdefault(item["type"], set()).update(item.get("codes", ()))
-    return out
-
-
-def actor(hub: Hub, role: str):
-    for status in hub.status().actors:
-        if status.role == role:
-            return status
-    return None
-
-
-def details(hub: Hub, role: str) -> dict[str, Any]:
-    status = actor(hub, role)
-    return dict(status.details) if status is not None else {}
-
-
-def next_event(stream, timeout: float = 10.0):
-    try:
-        return stream.get(timeout=timeout)
-    except queue.Empty:
-        raise AssertionError(f"no event on stream {stream.name} within {timeout} s") from None
-
-
-def drain(stream) -> None:
-    while True:
-        try:
-            stream.get(timeout=0)
-        except queue.Empty:
-            return
 
 
 @pytest.fixture(scope="module")
@@ -262,10 +210,15 @@ def test_no_protocol_violations(sim: Simulator) -> None:
 
 
 def test_stop_leaves_no_process(hub: Hub) -> None:
+    # Components on both connections: they leave first, while the actors they tell are still
+    # there, so Thespian's own shutdown stops every process (nothing needs SIGTERM).
+    hub.spawn("actors.examples.OrderTracker", "last-orders")
+    hub.spawn("actors.examples.TickerBoard", "last-board")
+    wait_for(lambda: actor(hub, "connection.private").state == "open", what="the private socket")
     hub.status()
     handle = hub.handle
     handle.track()
-    assert len(handle.pids) >= 7  # admin + logger + supervisor + six children, at least
+    assert len(handle.pids) >= 9  # admin + logger + supervisor + six children + components
     hub.stop()
-    assert hub.stop_report is not None
+    assert hub.stop_report is not None and hub.stop_report.clean, hub.stop_report
     assert not processes.alive(handle.records), hub.stop_report
