@@ -5,6 +5,7 @@
 | ``Configure`` (from hub)   | creates every child; ``Configure`` to each; replies ``Directory`` |
 | ``Credentials``            | forwards to the JWT actor only (kept for its restarts)           |
 | ``ResetAuth``              | forwards to ``connection.private``                               |
+| ``AuthFailed``             | forwards to the hub (``Hub.auth_failure``)                        |
 | ``SpawnComponent``         | creates the component; ``ComponentSpawned`` to the asker         |
 | ``ChildActorExited``       | restart per the ledger; new ``Directory`` to everyone;            |
 |                            | ``ComponentExited`` to the registry for a dead component         |
@@ -35,6 +36,7 @@ from actors.base import HubActor
 from messages import (
     ActorCrashed,
     ActorStatus,
+    AuthFailed,
     Checkpoint,
     ComponentExited,
     ComponentSpawned,
@@ -118,6 +120,9 @@ class Supervisor(HubActor):
         connection = self._children.get("connection.private")
         if connection is not None:
             self.send(connection, msg)
+
+    def receiveMsg_AuthFailed(self, msg: AuthFailed, sender) -> None:
+        self._notify(msg)
 
     def receiveMsg_Checkpoint(self, msg: Checkpoint, sender) -> None:
         self._state[msg.role] = msg.state

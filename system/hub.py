@@ -33,6 +33,7 @@ from actors.supervisor import STOP_WAIT
 from messages import (
     ActorCrashed,
     Attach,
+    AuthFailed,
     BatchAck,
     ComponentSpawned,
     Configure,
@@ -97,6 +98,9 @@ class Hub:
         self.on_failure = on_failure
         """Called (on the monitor thread) with the reason when the tree gives up."""
         self._failure: str | None = None
+        self.auth_failure: AuthFailed | None = None
+        """The private connection's last authentication failure (reason, failures, whether it
+        still retries); None when none happened since the last ``set_credentials``/``reset_auth``."""
         self._monitor: _Monitor | None = None
 
     def __repr__(self) -> str:
@@ -182,10 +186,12 @@ class Hub:
         """New Upbit keys for the JWT actor (kept by the supervisor across restarts). A private
         connection that stopped after auth failures tries again with them."""
         self._credentials = credentials
+        self.auth_failure = None
         self._tell(credentials)
 
     def reset_auth(self) -> None:
         """Ask the private connection to retry after it stopped on repeated auth failures."""
+        self.auth_failure = None
         self._tell(ResetAuth(reason="asked by the user"))
 
     def status(self, timeout: float = 3.0) -> SystemStatus:
@@ -218,6 +224,8 @@ class Hub:
         if isinstance(msg, Directory):
             if self.directory is None or msg.epoch >= self.directory.epoch:
                 self.directory = msg
+        elif isinstance(msg, AuthFailed):
+            self.auth_failure = msg
         elif isinstance(msg, ActorCrashed):
             self.crashes.append(msg)
             if msg.role == "supervisor" and self._failure is None:

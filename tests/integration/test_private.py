@@ -361,6 +361,9 @@ def test_wrong_key_alerts_and_stops_retrying(failing) -> None:
 
     d = details(hub, "connection.private")
     assert d["auth_failures"] == MAX_AUTH_FAILURES
+    failure = wait_for(lambda: hub.auth_failure and hub.auth_failure.failures == MAX_AUTH_FAILURES,
+                       what="Hub.auth_failure") and hub.auth_failure
+    assert not failure.retrying and failure.reason == d["last_error"]
     assert ("INVALID_AUTH" if failing["mode"] == "frame" else "401") in d["last_error"]
     wait_for(lambda: any(a.kind == "auth_failed" for a in orders.alerts), what="auth_failed on the stream")
     assert not any(a.kind == "auth_failed" for a in ticker.alerts)
@@ -374,6 +377,7 @@ def test_wrong_key_alerts_and_stops_retrying(failing) -> None:
 def test_new_keys_connect_and_deliver(failing) -> None:
     sim, hub, streams = failing["sim"], failing["hub"], failing["streams"]
     hub.set_credentials(Credentials(access_key=ACCESS, secret_key=SECRET, algorithm="HS512"))
+    assert hub.auth_failure is None
     wait_for(lambda: actor(hub, "connection.private").state == "open", what="the private socket opening")
     # This simulator takes only HS512: the socket being authenticated proves the algorithm.
     wait_for(lambda: any(c["authenticated"] and c["closed"] is None for c in private_conns(sim)),
