@@ -7,7 +7,9 @@
 |                       | to the components of that endpoint for an Upbit error frame            |
 | ``BatchAck``          | the component's next ``EventBatch``                                    |
 | ``StreamAlert``       | forwarded to the components of its endpoint                            |
-| ``AuthFailed``        | ``StreamAlert(auth_failed)`` to the private components                 |
+| ``AuthFailed``        | ``StreamAlert(auth_failed)`` to the private components; when retries  |
+|                       | stopped, also to every component that subscribes later, until the     |
+|                       | connection opens again                                                 |
 | ``ConnectionOpened``  | ``StreamAlert(connection_restored)`` after a loss                      |
 | ``ConnectionLost``    | ``StreamAlert(connection_lost)``                                       |
 | ``ComponentExited``   | drops the component's buffer                                           |
@@ -52,6 +54,8 @@ class RouterActor(HubActor):
         self.upbit_errors = 0
         self.frames = 0
         self._lost: set[Endpoint] = set()
+        self._gave_up: dict[Endpoint, StreamAlert] = {}
+        """Endpoints whose connection stopped retrying (auth), with the alert a newcomer gets."""
         self._early_table: RoutingTable | None = None
 
     def on_configure(self, msg) -> None:
@@ -69,8 +73,10 @@ class RouterActor(HubActor):
             if self._early_table is None or msg.generation > self._early_table.generation:
                 self._early_table = msg
             return
-        if self._table is None or msg.generation > self._table.generation:
+        before = self._table
+        if before is None or msg.generation > before.generation:
             self._table = msg
+            self._alert_newcomers(before)
         self.state.on_routes_changed(msg, time.monotonic())
         self._flush()
 
@@ -125,18 +131,32 @@ class RouterActor(HubActor):
         self._alert(msg)
 
     def receiveMsg_AuthFailed(self, msg: AuthFailed, sender) -> None:
-        endpoint = getattr(msg, "endpoint", Endpoint.PRIVATE)
-        self._alert(StreamAlert(endpoint=endpoint, kind="auth_failed",
-                                detail=str(getattr(msg, "reason", ""))))
+        alert = StreamAlert(endpoint=msg.endpoint, kind="auth_failed", detail=msg.reason)
+        if not msg.retrying:
+            self._gave_up[msg.endpoint] = alert
+        self._alert(alert)
 
     def receiveMsg_ConnectionLost(self, msg: ConnectionLost, sender) -> None:
         self._lost.add(msg.endpoint)
         self._alert(StreamAlert(endpoint=msg.endpoint, kind="connection_lost", detail=msg.reason))
 
     def receiveMsg_ConnectionOpened(self, msg: ConnectionOpened, sender) -> None:
+        self._gave_up.pop(msg.endpoint, None)
         if msg.endpoint in self._lost:
             self._lost.discard(msg.endpoint)
             self._alert(StreamAlert(endpoint=msg.endpoint, kind="connection_restored"))
+
+    def _alert_newcomers(self, before: RoutingTable | None) -> None:
+        """A component that starts holding keys of an endpoint that gave up hears why at once
+        (otherwise it would wait in silence for data that cannot come)."""
+        if not self._gave_up or self._table is None:
+            return
+        held_before = {(str(r.component), k.data_type.endpoint)
+                       for r in (before.routes if before is not None else ()) for k in r.keys}
+        for route in self._table.routes:
+            for endpoint in {k.data_type.endpoint for k in route.keys} & set(self._gave_up):
+                if (str(route.component), endpoint) not in held_before:
+                    self.send(route.component, self._gave_up[endpoint])
 
     def _alert(self, alert: StreamAlert) -> None:
         """Send ``alert`` to every component holding a key on its endpoint."""

@@ -367,6 +367,10 @@ def test_wrong_key_alerts_and_stops_retrying(failing) -> None:
     assert ("INVALID_AUTH" if failing["mode"] == "frame" else "401") in d["last_error"]
     wait_for(lambda: any(a.kind == "auth_failed" for a in orders.alerts), what="auth_failed on the stream")
     assert not any(a.kind == "auth_failed" for a in ticker.alerts)
+    # Subscribing after the retries stopped: told at once, not left waiting in silence.
+    late = hub.stream(DataType.MY_ASSET, name="f-late")
+    wait_for(lambda: any(a.kind == "auth_failed" for a in late.alerts), what="auth_failed on a late stream")
+    late.close()
     # The public side kept running throughout.
     drain(ticker)
     assert isinstance(next_event(ticker), Ticker)
