@@ -318,4 +318,5 @@ class RateLimiter:
             }
         out["handshakes_waiting"] = [e.value for e in self._waiting]
         out["handshakes_used_1s"] = self._handshakes[0].used(now)
+        out["handshakes_used_60s"] = self._handshakes[1].used(now)
         return out
