@@ -35,7 +35,7 @@ MESSAGE_KINDS = frozenset({"subscribe", "list", "ping_text", "invalid", "rate_li
 """Client frame kinds that are messages (SPEC §5 counts them); protocol pings are not."""
 
 
-def wait_for(check: Callable[[], Any], timeout: float = 10.0, what: str = "condition") -> Any:
+def wait_for(check: Callable[[], Any], timeout: float = 15.0, what: str = "condition") -> Any:
     """Poll ``check`` every 50 ms until it returns something truthy (returned) or ``timeout``."""
     deadline = time.monotonic() + timeout
     while True:
@@ -101,19 +101,21 @@ def details(hub: Hub, role: str) -> dict[str, Any]:
     return dict(status.details) if status is not None else {}
 
 
-def next_event(stream, timeout: float = 10.0):
+def next_event(stream, timeout: float = 15.0):
     try:
         return stream.get(timeout=timeout)
     except queue.Empty:
         raise AssertionError(f"no event on stream {stream.name} within {timeout} s") from None
 
 
-def drain(stream) -> None:
+def drain(stream) -> list[Any]:
+    """Everything the stream holds now (taken off it)."""
+    out = []
     while True:
         try:
-            stream.get(timeout=0)
+            out.append(stream.get(timeout=0))
         except queue.Empty:
-            return
+            return out
 
 
 def holds_for(check: Callable[[], Any], seconds: float, what: str = "condition") -> None:

@@ -35,6 +35,8 @@ from system.hub import Hub
 from system.registry import NO_KEYS_REASON
 from tools.sim import SimConfig, Simulator
 
+from .helpers import actor, details, drain, next_event, requested, wait_for
+
 pytestmark = [
     pytest.mark.slow,
     # The simulator checks HS512 tokens signed with a 40-character secret (Upbit's length).
@@ -53,17 +55,6 @@ BACKOFF_INITIAL = 0.3
 
 
 # -- helpers ------------------------------------------------------------------------------------
-def wait_for(check: Callable[[], Any], timeout: float = 15.0, what: str = "condition") -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
-
-
 def private_conns(sim: Simulator) -> list[dict[str, Any]]:
     return [c for c in sim.stats()["connections"] if c["path"] == "private"]
 
@@ -81,35 +72,6 @@ def private_subscribes(sim: Simulator) -> list[dict[str, Any]]:
 def items(frame: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """type -> its request object, of one subscribe frame."""
     return {i["type"]: i for i in json.loads(frame["data"]) if isinstance(i, dict) and "type" in i}
-
-
-def requested(frame: dict[str, Any]) -> dict[str, set[str]]:
-    return {t: set(i.get("codes", ())) for t, i in items(frame).items()}
-
-
-def actor(hub: Hub, role: str):
-    return next((s for s in hub.status().actors if s.role == role), None)
-
-
-def details(hub: Hub, role: str) -> dict[str, Any]:
-    status = actor(hub, role)
-    return dict(status.details) if status is not None else {}
-
-
-def next_event(stream, timeout: float = 15.0):
-    try:
-        return stream.get(timeout=timeout)
-    except queue.Empty:
-        raise AssertionError(f"no event on stream {stream.name} within {timeout} s") from None
-
-
-def drain(stream) -> list[Any]:
-    out = []
-    while True:
-        try:
-            out.append(stream.get(timeout=0))
-        except queue.Empty:
-            return out
 
 
 def events_until(stream, done: Callable[[list[Any]], bool], timeout: float = 15.0) -> list[Any]:
