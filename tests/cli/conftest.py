@@ -36,9 +36,8 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +46,7 @@ from attrs import frozen
 
 from system.runtime import processes
 from tools.sim import SimConfig, Simulator
+from tests.polling import wait_for  # noqa: F401 (re-exported for the tests here)
 
 __all__ = [
     "CLI_ENV_BASE",
@@ -227,18 +227,6 @@ def system_records(admin_port: int) -> set[processes.ProcessRecord]:
     """
     sid = processes.session_of(processes.listener_pids(admin_port))
     return processes.session_records(sid) if sid is not None else set()
-
-
-def wait_for(check: Callable[[], Any], timeout: float = 30.0, what: str = "condition") -> Any:
-    """Poll ``check`` every 50 ms until it returns something truthy (returned) or ``timeout``."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -15,6 +15,7 @@ from typing import Any
 
 from system.hub import Hub
 from tools.sim import Simulator
+from tests.polling import wait_for  # noqa: F401 (re-exported for the tests here)
 
 __all__ = [
     "actor",
@@ -33,18 +34,6 @@ __all__ = [
 
 MESSAGE_KINDS = frozenset({"subscribe", "list", "ping_text", "invalid", "rate_limited"})
 """Client frame kinds that are messages (SPEC §5 counts them); protocol pings are not."""
-
-
-def wait_for(check: Callable[[], Any], timeout: float = 15.0, what: str = "condition") -> Any:
-    """Poll ``check`` every 50 ms until it returns something truthy (returned) or ``timeout``."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
 
 
 def subscribes(sim: Simulator, stats: dict[str, Any] | None = None) -> list[dict[str, Any]]:

@@ -10,7 +10,6 @@ import ctypes
 import os
 import socket
 import time
-from collections.abc import Callable
 from typing import Any
 
 from attrs import frozen
@@ -18,6 +17,8 @@ from attrs import frozen
 from actors.base import HubActor
 from messages.admin import ActorStatus, StatusRequest
 from thespian.actors import ActorSystem, ChildActorExited
+
+from tests.polling import wait_for
 
 __all__ = ["Do", "Done", "Probe", "ask_for", "details", "wait_for"]
 
@@ -125,15 +126,3 @@ def details(system: ActorSystem, address: Any) -> dict[str, Any]:
     """The actor's status details as a dict, plus the ActorStatus itself under ``"status"``."""
     status = ask_for(system, address, StatusRequest(), ActorStatus)
     return {**dict(status.details), "status": status}
-
-
-def wait_for(predicate: Callable[[], Any], timeout: float = 5.0, what: str = "condition") -> Any:
-    """Poll ``predicate`` until it returns something truthy; fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() >= deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.02)

@@ -19,21 +19,10 @@ import pytest
 import websocket
 
 from tools.sim import SimConfig, Simulator
+from tests.polling import wait_for  # noqa: F401 (re-exported for the tests here)
 
 FAST = dict(snapshot_delays=(0.02, 0.04), error_close_delay=0.15, handshake_limit=0, markets=12, rate=200.0)
 """Settings most tests use: quick snapshots, no handshake limit, a small market."""
-
-
-def wait_for(condition: Callable[[], Any], timeout: float = 5.0, interval: float = 0.01) -> Any:
-    """Poll ``condition`` until it returns something truthy; fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout}s")
-        time.sleep(interval)
 
 
 class Client:
