@@ -20,27 +20,20 @@ Thespian endpoint (``ActorSystem.private()``) and its own thread.
 
 from __future__ import annotations
 
-import queue
 import threading
-import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from typing import Any
-
-from thespian.actors import ActorExitRequest
 
 from actors.supervisor import STOP_WAIT
 from messages import (
     ActorCrashed,
-    Attach,
     AuthFailed,
-    BatchAck,
     ComponentSpawned,
     Configure,
     Credentials,
     DataType,
     Directory,
-    EventBatch,
     HubConfig,
     ResetAuth,
     Shutdown,
@@ -51,16 +44,12 @@ from messages import (
     TreeStopped,
 )
 from system import runtime
+from system.attach import SUPERVISOR_NAME, HubError, ask_for, find_supervisor, query_status
+from system.streams import EventStream
 
-__all__ = ["EventStream", "Hub", "HubError", "find_supervisor", "query_status"]
+__all__ = ["EventStream", "Hub", "HubError", "SUPERVISOR_NAME", "find_supervisor", "query_status"]
 
 SUPERVISOR_CLASS = "actors.supervisor.Supervisor"
-SUPERVISOR_NAME = "upbit-actors.supervisor"
-"""The supervisor's Thespian globalName: how a tool attached to the system finds the tree."""
-
-
-class HubError(RuntimeError):
-    """The actor system could not do what was asked (start, spawn, status)."""
 
 
 def _class_path(actor_class: type | str) -> str:
@@ -206,19 +195,11 @@ class Hub:
         self._asys.tell(self.supervisor, msg)
 
     def _ask(self, address, msg, reply_type: type, *, match=None, timeout: float | None = None):
-        """``ask`` that skips unrelated messages (ask returns the first message from ANY actor)."""
+        """``ask`` that skips unrelated messages (noting them: a Directory, a crash)."""
         if self._asys is None:
             raise HubError("the hub is not started")
-        deadline = time.monotonic() + (timeout or self._timeout)
-        reply = self._asys.ask(address, msg, max(0.05, deadline - time.monotonic()))
-        while True:
-            if isinstance(reply, reply_type) and (match is None or match(reply)):
-                return reply
-            self._note(reply)
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise HubError(f"no {reply_type.__name__} from the actor system within the timeout")
-            reply = self._asys.listen(left)
+        return ask_for(self._asys, address, msg, reply_type, match=match,
+                       timeout=timeout or self._timeout, on_other=self._note)
 
     def _note(self, msg) -> None:
         if isinstance(msg, Directory):
@@ -264,127 +245,3 @@ class _Monitor:
     def stop(self) -> None:
         self._stop.set()
         self._thread.join(5)
-
-
-class EventStream:
-    """Events of one relay component, delivered on a thread of their own.
-
-    Iterate it (``for event in stream``), or give ``callback`` to ``Hub.stream``. ``alerts`` and
-    ``rejections`` collect what is not an event. ``close`` stops the relay (its subscriptions are
-    released) and the thread.
-    """
-
-    def __init__(self, hub: Hub, name: str, relay, *, callback=None, maxsize: int) -> None:
-        self.name = name
-        self._hub = hub
-        self._relay = relay
-        self._callback = callback
-        self._queue: queue.Queue = queue.Queue(maxsize)
-        self.alerts: list = []
-        self.rejections: list = []
-        self.dropped = 0
-        """Events the router dropped for this stream (its overflow policy)."""
-        self._stop = threading.Event()
-        self._closed = False
-        self._attached = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=f"upbit-stream-{name}", daemon=True)
-        self._thread.start()
-        if not self._attached.wait(10):
-            raise HubError(f"stream {name!r} could not attach to its relay")
-
-    def _run(self) -> None:
-        with self._hub._asys.private() as ctx:
-            ctx.tell(self._relay, Attach())
-            self._attached.set()
-            while not self._stop.is_set():
-                msg = ctx.listen(0.2)
-                if msg is None:
-                    continue
-                if isinstance(msg, EventBatch):
-                    self.dropped += msg.dropped
-                    for event in msg.events:
-                        if self._callback is not None:
-                            self._callback(event)
-                        else:
-                            self._queue.put(event)  # blocks when full: back-pressure to the relay
-                    ctx.tell(self._relay, BatchAck(count=len(msg.events)))
-                elif type(msg).__name__ == "SubscriptionRejected":
-                    self.rejections.append(msg)
-                elif type(msg).__name__ == "StreamAlert":
-                    self.alerts.append(msg)
-            ctx.tell(self._relay, ActorExitRequest())
-
-    def get(self, timeout: float | None = None) -> Any:
-        """The next event; raises ``queue.Empty`` after ``timeout`` seconds."""
-        return self._queue.get(timeout=timeout)
-
-    def __iter__(self) -> Iterator[Any]:
-        while not self._stop.is_set() or not self._queue.empty():
-            try:
-                yield self._queue.get(timeout=0.2)
-            except queue.Empty:
-                continue
-
-    def _end(self) -> None:
-        """The tree is gone: iteration ends once the queue is drained."""
-        self._stop.set()
-
-    def close(self) -> None:
-        if self._closed:
-            return
-        self._closed = True
-        self._stop.set()
-        if self._thread is not threading.current_thread():
-            self._thread.join(5)
-        if self in self._hub._streams:
-            self._hub._streams.remove(self)
-
-    def __enter__(self) -> EventStream:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
-
-# -- tools attached to a running system ------------------------------------------------------------
-def find_supervisor(asys, timeout: float = 3.0):
-    """The supervisor's address in the system ``asys`` is attached to, or None if it has none.
-
-    Asks the admin for its status (which lists the global names) rather than calling
-    ``createActor(globalName=...)``: that would create a supervisor where there is none.
-    """
-    from thespian.system.messages.status import Thespian_StatusReq, Thespian_SystemStatus
-
-    admin = asys._systemBase.adminAddr
-    deadline = time.monotonic() + timeout
-    reply = asys.ask(admin, Thespian_StatusReq(), timeout)
-    while not isinstance(reply, Thespian_SystemStatus):
-        left = deadline - time.monotonic()
-        if left <= 0:
-            raise HubError("the actor system's admin did not answer a status request")
-        reply = asys.listen(left)
-    return reply.globalActors.get(SUPERVISOR_NAME)
-
-
-def query_status(admin_port: int, timeout: float = 3.0) -> SystemStatus:
-    """Attach to the system on ``admin_port``, collect its ``SystemStatus``, detach.
-
-    Never starts a system (``runtime.NoSystemError`` when nothing listens) and never stops the
-    one it attached to. Raises ``HubError`` when that system runs no upbit-actors tree.
-    """
-    asys = runtime.attach(admin_port, timeout=min(timeout, 2.0))
-    try:
-        supervisor = find_supervisor(asys, timeout)
-        if supervisor is None:
-            raise HubError(f"the actor system on port {admin_port} runs no upbit-actors supervisor")
-        request_id = uuid.uuid4().hex
-        deadline = time.monotonic() + timeout
-        reply = asys.ask(supervisor, StatusRequest(request_id=request_id), timeout)
-        while not (isinstance(reply, SystemStatus) and reply.request_id == request_id):
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise HubError("the supervisor did not answer the status request in time")
-            reply = asys.listen(left)
-        return reply
-    finally:
-        runtime.detach(asys)
