@@ -6,6 +6,11 @@ Upbit keeps ONE subscription set per connection and every request replaces it (S
 it changed, folding the changes of a short merge window into one request (each request costs
 one of 5 messages/s, SPEC §5, §10.4).
 
+This module owns the commands that change the book and the merge window. ``SubscriptionBook``
+extends ``system.registry_state.BookState``, which holds the state and reads it out (routing
+table, status, snapshot layout); ``system.registry_checks`` says why a request is refused.
+``NO_KEYS_REASON``, ``component_ref`` and the snapshot constants are re-exported from here.
+
 - Idempotent (STYLE principle 5): the same ``Subscribe`` twice holds the same keys; a set that
   returns to what was last emitted emits nothing.
 - Atomic: one invalid spec rejects the whole request and changes nothing.
@@ -16,9 +21,6 @@ one of 5 messages/s, SPEC §5, §10.4).
   dropped with a rejection each, so the private set empties and no private request or socket
   exists without keys. Not known yet (a startup race): accepted. The public side never looks.
 
-Actor addresses are not hashable (``ActorAddress.__hash__ is None``), so components are keyed by
-``component_ref``; the address itself is kept for the routing table.
-
 Exception tree: nothing is raised for a bad request (a ``SubscriptionRejected`` is returned);
 ``ValueError`` for a snapshot this code cannot read.
 """
@@ -28,16 +30,13 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterable, Sequence
 from typing import Any
 
-from attrs import define, field
+from attrs import define
 
 from messages.common import Endpoint, WireFormat
 from messages.lifecycle import HubConfig
 from messages.subscription import (
     MergedSubscription,
-    Route,
-    RoutingTable,
     StreamKey,
-    StreamOptions,
     StreamSpec,
     Subscribed,
     SubscriptionRejected,
@@ -45,6 +44,14 @@ from messages.subscription import (
     WireStream,
 )
 from system.merge import merge_keys
+from system.registry_checks import NO_KEYS_REASON, capacity_reason, spec_reason, specs_of
+from system.registry_state import (
+    RESTORE_GENERATION_STEP,
+    SNAPSHOT_VERSION,
+    BookState,
+    Holder,
+    component_ref,
+)
 from system.requests import MAX_CODES_PER_REQUEST, stream_keys, validate_spec
 
 __all__ = [
@@ -61,63 +68,13 @@ DEFAULT_MERGE_WINDOW: float = 0.1
 """Seconds from the first change to the request (HubConfig.merge_window). A component starting
 up subscribes in bursts; 0.1 s folds a burst into one of the 4 messages/s we allow ourselves."""
 
-RESTORE_GENERATION_STEP: int = 1_000
-"""How far generations jump on ``restore``: the supervisor's copy can lag the crashed registry
-by the changes made after the last snapshot reached it (normally at most one), and a generation
-the limiter already saw would be dropped as stale."""
-
 GONE_LIMIT: int = 4_096
 """Exited component instances remembered, so that their late requests are ignored. A late
 request trails its component's exit by milliseconds; this many exits is far more than that."""
 
-SNAPSHOT_VERSION: int = 2
-"""Layout version of ``snapshot()``; ``restore`` refuses any other."""
-
-NO_KEYS_REASON: str = (
-    "no Upbit API keys are configured: set UPBIT_ACCESS_KEY and UPBIT_SECRET_KEY, a key file, "
-    "or pass Credentials"
-)
-"""Why a private subscription is rejected when the JWT actor has no keys (SPEC §7)."""
-
-
-def component_ref(component: Any) -> Hashable:
-    """A hashable identity for a component address (Thespian addresses are unhashable)."""
-    return component if isinstance(component, Hashable) else str(component)
-
-
-def _specs_of(keys: Iterable[StreamKey]) -> list[StreamSpec]:
-    """Specs covering ``keys``: one per (type, options), all-markets myOrder apart. A component
-    that asked with one spec per type gets that spec back (``Component`` forgets it then)."""
-    groups: dict[tuple[Any, StreamOptions, bool], list[str]] = {}
-    for key in keys:
-        codes = groups.setdefault((key.data_type, key.options, key.code is None), [])
-        if key.code is not None:
-            codes.append(key.code)
-    return [StreamSpec(data_type=t, codes=tuple(codes), options=o) for (t, o, _), codes in groups.items()]
-
-
-def _wire_dict(stream: WireStream) -> dict[str, Any]:
-    """One merged stream as plain JSON for status: type and codes, flags only when set."""
-    out: dict[str, Any] = {"type": stream.data_type.value, "codes": list(stream.codes)}
-    for name in ("level", "only_snapshot", "only_realtime"):
-        if value := getattr(stream, name):
-            out[name] = value
-    return out
-
 
 @define
-class _Holder:
-    """One component and the keys it holds, in the order it asked for them."""
-
-    component: Any
-    """The address as given (replies and routes go there)."""
-    name: str
-    keys: dict[StreamKey, None] = field(factory=dict)
-    """An ordered set."""
-
-
-@define
-class SubscriptionBook:
+class SubscriptionBook(BookState):
     """Per-component subscriptions, reference-counted keys, and the pending merged sets."""
 
     merge_window: float = DEFAULT_MERGE_WINDOW
@@ -126,19 +83,6 @@ class SubscriptionBook:
     """Format put on every merged set (the whole connection's format, SPEC §2)."""
     max_codes: int = MAX_CODES_PER_REQUEST
     """Codes allowed per spec and per merged set of one endpoint."""
-    _holders: dict[Hashable, _Holder] = field(factory=dict, init=False)
-    _refcount: dict[StreamKey, int] = field(factory=dict, init=False)
-    _generation: dict[Endpoint, int] = field(factory=lambda: {e: 0 for e in Endpoint}, init=False)
-    _emitted: dict[Endpoint, tuple[WireStream, ...]] = field(factory=dict, init=False)
-    _dirty_since: dict[Endpoint, float] = field(factory=dict, init=False)
-    _forced: set[Endpoint] = field(factory=set, init=False)
-    _routing_generation: int = field(default=0, init=False)
-    _seq: dict[Hashable, tuple[int, str]] = field(factory=dict, init=False)
-    """Per component address: the ``seq`` and ``instance`` of its last applied SetSubscriptions."""
-    _gone: dict[str, None] = field(factory=dict, init=False)
-    """Instances that exited (an ordered set, the newest ``GONE_LIMIT``)."""
-    keys_loaded: bool | None = field(default=None, init=False)
-    """What the JWT actor last said (``set_keys``): True keys, False none, None not heard yet."""
 
     @classmethod
     def from_config(cls, config: HubConfig) -> SubscriptionBook:
@@ -154,12 +98,12 @@ class SubscriptionBook:
             return SubscriptionRejected(request_id=request_id, reason="no streams requested")
         wanted: dict[StreamKey, None] = {}
         for spec in specs:
-            if reason := self._spec_reason(spec):
+            if reason := spec_reason(spec, self.max_codes, self.keys_loaded):
                 return SubscriptionRejected(request_id=request_id, reason=reason, spec=spec)
             wanted.update(dict.fromkeys(stream_keys(spec)))
         holder = self._holders.get(component_ref(component))
         new_keys = [k for k in wanted if holder is None or k not in holder.keys]
-        if reason := self._capacity_reason(new_keys):
+        if reason := capacity_reason(self._refcount, new_keys, self.max_codes):
             return SubscriptionRejected(request_id=request_id, reason=reason)
         self._hold(component, name, new_keys, now)
         return Subscribed(request_id=request_id, keys=tuple(wanted))
@@ -186,8 +130,8 @@ class SubscriptionBook:
         accepted: dict[StreamKey, None] = {}
         for spec in specs:
             keys = dict.fromkeys(stream_keys(spec)) if not validate_spec(spec) else {}
-            reason = self._spec_reason(spec) or self._capacity_reason(
-                [k for k in {**accepted, **keys} if k not in held])
+            reason = spec_reason(spec, self.max_codes, self.keys_loaded) or capacity_reason(
+                self._refcount, [k for k in {**accepted, **keys} if k not in held], self.max_codes)
             if reason:
                 replies.append(SubscriptionRejected(request_id=request_id, reason=reason, spec=spec))
             else:
@@ -204,31 +148,12 @@ class SubscriptionBook:
             replies.append(Subscribed(request_id=request_id, keys=tuple(holder.keys)))
         return replies
 
-    def _spec_reason(self, spec: StreamSpec) -> str:
-        """Why ``spec`` cannot be held at all ('' when it can)."""
-        if reason := validate_spec(spec, max_codes=self.max_codes):
-            return reason
-        if self.keys_loaded is False and spec.data_type.endpoint is Endpoint.PRIVATE:
-            return NO_KEYS_REASON
-        return ""
-
-    def _capacity_reason(self, new_keys: Sequence[StreamKey]) -> str:
-        """Why adding ``new_keys`` would overfill an endpoint's merged set ('' when it fits)."""
-        touched = {k.data_type.endpoint for k in new_keys if k not in self._refcount}
-        for endpoint in touched:
-            future = set(self._refcount) | set(new_keys)
-            streams = merge_keys(k for k in future if k.data_type.endpoint is endpoint)
-            count = sum(len(s.codes) for s in streams)
-            if count > self.max_codes:
-                return f"the {endpoint.value} set would hold {count} codes, over the limit {self.max_codes}"
-        return ""
-
-    def _hold(self, component: Any, name: str, keys: Sequence[StreamKey], now: float) -> _Holder:
+    def _hold(self, component: Any, name: str, keys: Sequence[StreamKey], now: float) -> Holder:
         """Add ``keys`` (not held yet) to ``component``'s holder, created if needed."""
         ref = component_ref(component)
         holder = self._holders.get(ref)
         if holder is None:
-            holder = self._holders[ref] = _Holder(component=component, name=name)
+            holder = self._holders[ref] = Holder(component=component, name=name)
             self._routing_generation += 1
         elif holder.name != name or holder.component != component:
             holder.name, holder.component = name, component
@@ -289,14 +214,14 @@ class SubscriptionBook:
             if not private:
                 continue
             self._release(holder, private, now)
-            for spec in _specs_of(private):
+            for spec in specs_of(private):
                 out.append((holder.component,
                             SubscriptionRejected(request_id="", reason=NO_KEYS_REASON, spec=spec)))
             if not holder.keys:
                 self._drop_holder(ref)
         return out
 
-    def _release(self, holder: _Holder, keys: Iterable[StreamKey], now: float) -> None:
+    def _release(self, holder: Holder, keys: Iterable[StreamKey], now: float) -> None:
         released = False
         for key in keys:
             del holder.keys[key]
@@ -362,59 +287,7 @@ class SubscriptionBook:
             return None
         return min(self._dirty_since.values()) + self.merge_window
 
-    # -- routes, status, durability -------------------------------------------------------
-
-    @property
-    def routing_generation(self) -> int:
-        """Increases whenever a route changes; send the table when it differs from the last sent."""
-        return self._routing_generation
-
-    def keys_of(self, component: Any) -> tuple[StreamKey, ...]:
-        holder = self._holders.get(component_ref(component))
-        return tuple(holder.keys) if holder else ()
-
-    def routing_table(self) -> RoutingTable:
-        """A Route per component holding anything, in first-subscription order."""
-        routes = [
-            Route(component=h.component, name=h.name, keys=tuple(h.keys))
-            for h in self._holders.values()
-        ]
-        return RoutingTable(generation=self._routing_generation, routes=routes)
-
-    def status(self) -> dict[str, Any]:
-        """JSON-able figures for the status tool."""
-        merged = {}
-        for endpoint in Endpoint:
-            emitted = self._emitted.get(endpoint, ())
-            merged[endpoint.value] = {
-                "generation": self._generation[endpoint],
-                "streams": len(emitted),
-                "codes": sum(len(s.codes) for s in emitted),
-                "pending": endpoint in self._dirty_since,
-                "set": [_wire_dict(s) for s in emitted],
-            }
-        return {
-            "components": [
-                {"name": h.name, "address": str(h.component), "keys": len(h.keys)}
-                for h in self._holders.values()
-            ],
-            "keys": len(self._refcount),
-            "merged": merged,
-            "routing_generation": self._routing_generation,
-            "keys_loaded": self.keys_loaded,
-        }
-
-    def snapshot(self) -> dict[str, Any]:
-        """A plain, picklable copy of everything durable, for the supervisor to keep."""
-        return {
-            "version": SNAPSHOT_VERSION,
-            "holders": tuple((h.component, h.name, tuple(h.keys)) for h in self._holders.values()),
-            "generations": {e.value: g for e, g in self._generation.items()},
-            "emitted": {e.value: s for e, s in self._emitted.items()},
-            "routing_generation": self._routing_generation,
-            "seq": tuple(self._seq.items()),
-            "gone": tuple(self._gone),
-        }
+    # -- restart --------------------------------------------------------------------------
 
     def restore(self, state: dict[str, Any], now: float) -> None:
         """Replace this book's state with ``state`` from ``snapshot()``.
@@ -422,23 +295,5 @@ class SubscriptionBook:
         Generations jump by ``RESTORE_GENERATION_STEP`` and every non-empty set is emitted
         again at the next window: the copy may lag what the crashed registry had sent.
         """
-        version = state.get("version") if isinstance(state, dict) else None
-        if version != SNAPSHOT_VERSION:
-            raise ValueError(f"registry snapshot version {version!r} is not {SNAPSHOT_VERSION}")
-        self._holders.clear()
-        self._refcount.clear()
-        self._seq.clear()
-        self._dirty_since.clear()
-        self._forced.clear()
-        for component, name, keys in state["holders"]:
-            holder = self._holders[component_ref(component)] = _Holder(component=component, name=name)
-            for key in keys:
-                holder.keys[key] = None
-                self._refcount[key] = self._refcount.get(key, 0) + 1
-        saved = state["generations"]
-        self._generation = {e: int(saved.get(e.value, 0)) + RESTORE_GENERATION_STEP for e in Endpoint}
-        self._emitted = {Endpoint(e): tuple(s) for e, s in state["emitted"].items()}
-        self._routing_generation = int(state["routing_generation"]) + RESTORE_GENERATION_STEP
-        self._seq = dict(state["seq"])
-        self._gone = dict.fromkeys(state["gone"])
+        self._load(state)
         self.resend_all(now)
