@@ -124,21 +124,26 @@ class Hub:
         return self._failure
 
     def stop(self) -> None:
-        """Stop streams, actors and every process the hub started; safe to call twice."""
-        for stream in list(self._streams):
-            stream.close()
-        if self._monitor is not None:
-            self._monitor.stop()
-            self._monitor = None
-        if self._asys is not None and self.supervisor is not None:
-            try:  # components first, then the infrastructure (the supervisor orders it)
-                self._ask(self.supervisor, Shutdown(reason="hub stopping"), TreeStopped,
-                          timeout=2 * STOP_WAIT + 1.0)
-            except Exception:  # a dead or stuck tree: stop_system sweeps its processes
-                pass
-        if self._system is not None:
-            self.stop_report = runtime.stop_system(self._system)
-        self._system = self._asys = self.supervisor = None
+        """Stop streams, actors and every process the hub started; safe to call twice.
+
+        The orderly part (streams, then the supervisor's ordered shutdown) may be cut short by a
+        Ctrl-C; the system is stopped and swept whatever happens (``runtime.stop_system``)."""
+        try:
+            for stream in list(self._streams):
+                stream.close()
+            if self._monitor is not None:
+                self._monitor.stop()
+                self._monitor = None
+            if self._asys is not None and self.supervisor is not None:
+                try:  # components first, then the infrastructure (the supervisor orders it)
+                    self._ask(self.supervisor, Shutdown(reason="hub stopping"), TreeStopped,
+                              timeout=2 * STOP_WAIT + 1.0)
+                except Exception:  # a dead or stuck tree: stop_system sweeps its processes
+                    pass
+        finally:
+            if self._system is not None:
+                self.stop_report = runtime.stop_system(self._system)
+            self._system = self._asys = self.supervisor = None
 
     def __enter__(self) -> Hub:
         return self.start()

@@ -30,6 +30,7 @@ from system.runtime import loopback, processes
 from system.runtime.attach import attach
 from system.runtime.bases import FreshAdminBase, connect_host, make_system
 from system.runtime.errors import PortBusyError, RuntimeSystemError, StaleSystemError
+from system.runtime.interrupts import interrupts_deferred
 from system.runtime.logdefs import build_log_defs
 from system.runtime.ports import PortState, free_port, is_listening, probe_port
 from system.runtime.stdio import detached_stdio
@@ -234,16 +235,17 @@ def stop_system(handle: SystemHandle, *, timeout: float = EXIT_TIMEOUT) -> StopR
 
     After Thespian's ``shutdown()``, waits up to ``timeout`` seconds for every recorded process
     and every process still in the system's session to exit, then SIGTERMs (and if needed
-    SIGKILLs) exactly those that did not.
+    SIGKILLs) exactly those that did not. A Ctrl-C meanwhile is raised once this is done.
     """
     if handle.report is not None:
         return handle.report
-    handle.track()
-    try:
-        handle.system.shutdown()
-    except Exception:  # a dead admin must not keep us from sweeping its processes
-        _log.exception("shutdown request to the admin on port %d failed", handle.admin_port)
-    handle.report = _sweep(handle.admin_port, handle.session_id, handle.records, timeout)
+    with interrupts_deferred():  # a Ctrl-C now would leave the system running: it waits
+        handle.track()
+        try:
+            handle.system.shutdown()
+        except Exception:  # a dead admin must not keep us from sweeping its processes
+            _log.exception("shutdown request to the admin on port %d failed", handle.admin_port)
+        handle.report = _sweep(handle.admin_port, handle.session_id, handle.records, timeout)
     return handle.report
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import signal
 import subprocess
+import time
 from collections.abc import Callable
 
 import psutil
@@ -140,3 +141,18 @@ def test_demo_without_private_stops_clean_on_signal(sig: int) -> None:
     assert BOARD_ROW.search(out)
     summary = SUMMARY.match(out.splitlines()[-1])
     assert summary and int(summary.group(2)) == 0, out.splitlines()[-1]
+
+
+@pytest.mark.parametrize("gap", [0.05, 0.3], ids=["50ms", "300ms"])
+def test_a_second_ctrl_c_still_stops_everything(gap: float) -> None:
+    """An impatient user presses Ctrl-C twice: the orderly stop is cut short (exit 130), but the
+    actor system is still stopped and swept, whatever the second interrupt landed in."""
+    proc = start_cli(["demo", "--plain", "--no-private"])
+    watch = Watch(proc)
+    _, port = read_until(proc, watch, lambda out: BOARD_ROW.search(out) is not None)
+    proc.send_signal(signal.SIGINT)
+    time.sleep(gap)
+    returncode, _, stderr = stop_cli(proc, signal.SIGINT, timeout=60)
+    assert returncode in (0, 130), stderr
+    assert watch.left() == []
+    assert system_records(port) == set()
