@@ -90,9 +90,8 @@ class StopFlag:
     context manager around the loop; ``signum`` is the first signal received.
 
     ``impatient``: a second SIGINT raises ``KeyboardInterrupt`` for a user who does not want to
-    wait for an orderly stop. ``finally`` blocks and context managers still run, but whatever the
-    interrupt lands in is cut short: a Thespian ``ask`` or ``Hub.stop`` it breaks can leave the
-    actor system running (seen with ``demo``: two SIGINTs 50 ms apart exit 130 and orphan it)."""
+    wait for an orderly stop. Whatever it lands in is cut short, but ``Hub.stop`` still stops the
+    actor system (``runtime.stop_system`` holds a Ctrl-C back until the system is swept)."""
 
     def __init__(self, *, impatient: bool = False) -> None:
         self.event = threading.Event()
