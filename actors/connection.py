@@ -6,7 +6,8 @@
 | ``MergedSubscription``   | what is wanted: opens a connection when the set becomes         |
 |                          | non-empty, closes it when empty; never sends by itself          |
 | ``SendSubscription``     | the request on the wire of that socket epoch; ``RequestSent``   |
-| ``Directory``            | ``ConnectionOpened`` again to a restarted limiter               |
+| ``Directory``            | ``ConnectionOpened`` again to a restarted limiter; the last     |
+|                          | ``AuthFailed`` again to a restarted router if retries stopped   |
 | ``HandshakeGranted``     | (private) ``TokenRequest`` to jwt; then connects               |
 | ``TokenIssued``          | connects with ``Authorization: Bearer``                        |
 | ``TokenUnavailable``     | ``StreamAlert(auth_failed)``; stays closed                     |
@@ -44,6 +45,7 @@ from typing import Any
 
 from actors.base import HubActor
 from messages import (
+    AuthFailed,
     ConnectionLost,
     ConnectionOpened,
     Endpoint,
@@ -88,6 +90,9 @@ class ConnectionActor(HubActor):
         self._tick = KEEPALIVE_TICK
         self._limiter: Any = None
         """The limiter address last told about the open socket."""
+        self._router: Any = None
+        self._auth_stop: AuthFailed | None = None
+        """The failure that stopped the retries (a new router is told, for later subscribers)."""
 
     @property
     def endpoint(self) -> Endpoint:
@@ -115,6 +120,10 @@ class ConnectionActor(HubActor):
             # socket is open: until it does, it would admit nothing for it.
             self.send(limiter, ConnectionOpened(endpoint=self.endpoint, epoch=self._conn.epoch, url=self.url))
         self._limiter = limiter
+        router = self.directory.get("router")
+        if router != self._router and self._auth_stop is not None and self._conn.phase is Phase.AUTH_FAILED:
+            self.send(router, self._auth_stop)
+        self._router = router
 
     # -- the wanted set -----------------------------------------------------------------------
     def receiveMsg_MergedSubscription(self, msg: MergedSubscription, sender: Any) -> None:
@@ -242,7 +251,9 @@ class ConnectionActor(HubActor):
     def _auth_failed(self, reason: str) -> None:
         self._drop_link()
         event, lost = self._conn.on_auth_failure(reason)
-        self.send(self.directory.get("router"), event)
+        self._auth_stop = None if event.retrying else event
+        self._router = self.directory.get("router")
+        self.send(self._router, event)
         self.send(self.directory.get("supervisor"), event)
         self._report_lost(lost)
 

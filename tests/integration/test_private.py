@@ -333,6 +333,11 @@ def test_wrong_key_alerts_and_stops_retrying(failing) -> None:
     late = hub.stream(DataType.MY_ASSET, name="f-late")
     wait_for(lambda: any(a.kind == "auth_failed" for a in late.alerts), what="auth_failed on a late stream")
     late.close()
+    # A restarted router is told again by the connection.
+    kill_and_wait(hub, "router")
+    later = hub.stream(DataType.MY_ASSET, name="f-later")
+    wait_for(lambda: any(a.kind == "auth_failed" for a in later.alerts), what="auth_failed after a router restart")
+    later.close()
     # The public side kept running throughout.
     drain(ticker)
     assert isinstance(next_event(ticker), Ticker)
