@@ -21,7 +21,8 @@ over a period (``system.restarts``), escalation when exceeded: the supervisor te
 
 Who holds the durable copy of the subscriptions: the registry checkpoints its book here after
 every change, and components also keep what they asked for and send it again when the directory
-changes (Subscribe is idempotent), so a subscription made while the registry was down is not lost.
+changes (a whole numbered set, applied once), so a subscription made while the registry was down
+is not lost.
 A restarted actor has a new address (THESPIAN.md), hence the new ``Directory`` after every restart.
 """
 
