@@ -1,4 +1,4 @@
-"""``HubActor``: the thin shell every actor of upbit-actors subclasses.
+"""``BaseActor``: the thin shell every actor of upbit-actors subclasses.
 
 It does the plumbing each actor would otherwise repeat: configuration and directory, typed
 timers with stale-wakeup filtering, socket watching, status replies, and crash hardening. A
@@ -25,11 +25,6 @@ from datetime import timedelta
 from typing import Any
 
 import attrs
-
-from messages.admin import ActorStatus, StatusRequest
-from messages.lifecycle import Configure, Directory, HubConfig, Shutdown, Tick
-from system.runtime import loopback  # noqa: F401  (importing applies the loopback patch)
-from system.runtime.harden import harden_actor_process
 from thespian.actors import (
     ActorExitRequest,
     ActorTypeDispatcher,
@@ -39,10 +34,15 @@ from thespian.actors import (
     WatchMessage,
 )
 
-__all__ = ["HubActor"]
+from upbit_actors.messages.admin import ActorStatus, StatusRequest
+from upbit_actors.messages.lifecycle import Configure, Directory, HubConfig, Shutdown, Tick
+from upbit_actors.system.runtime import loopback  # noqa: F401  (importing applies the loopback patch)
+from upbit_actors.system.runtime.harden import harden_actor_process
+
+__all__ = ["BaseActor"]
 
 
-class HubActor(ActorTypeDispatcher):
+class BaseActor(ActorTypeDispatcher):
     """Base of every actor: configuration, timers, socket watch, status, hardening.
 
     ====================  =======================================================  ==============

@@ -37,8 +37,8 @@ from typing import Any
 
 import attrs
 
-from actors.base import HubActor
-from messages import (
+from upbit_actors.actors.base import BaseActor
+from upbit_actors.messages import (
     BatchAck,
     ComponentExited,
     DataType,
@@ -51,7 +51,7 @@ from messages import (
     SubscriptionRejected,
     Unsubscribed,
 )
-from system.requests import validate_spec
+from upbit_actors.system.wire.requests import validate_spec
 
 __all__ = ["Component"]
 
@@ -65,7 +65,7 @@ _HANDLERS = {
 }
 
 
-class Component(HubActor):
+class Component(BaseActor):
     """Base class of user components (see the module docstring)."""
 
     def __init__(self) -> None:

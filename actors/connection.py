@@ -30,10 +30,10 @@ or ``ResetAuth`` arrives. The count resets once the server has shown it took the
 frame, or ``AUTH_CONFIRM_AFTER`` seconds open after the request without INVALID_AUTH. The
 private link is never judged by silence (no stall check): pings alone keep it (SPEC §3.5-3.6).
 
-Decisions live in ``system.connection.ConnectionState`` (phases, epochs, what a lost socket
-means), which uses ``system.liveness`` (ping and dead-link), ``system.backoff`` (reconnect delays)
-and ``system.private_auth`` (refused tokens, their bound, ``AUTH_CONFIRM_AFTER``, keys versions);
-socket I/O is in ``system.wslink``. This actor only sends, schedules and touches the socket.
+Decisions live in ``system.connection.state.ConnectionState`` (phases, epochs, what a lost socket
+means), which uses ``system.connection.liveness`` (ping and dead-link), ``system.connection.backoff`` (reconnect delays)
+and ``system.connection.auth`` (refused tokens, their bound, ``AUTH_CONFIRM_AFTER``, keys versions);
+socket I/O is in ``system.wire.wslink``. This actor only sends, schedules and touches the socket.
 Opening is the one blocking step, bounded by ``HubConfig.connect_timeout``.
 """
 
@@ -43,8 +43,8 @@ import random
 import time
 from typing import Any
 
-from actors.base import HubActor
-from messages import (
+from upbit_actors.actors.base import BaseActor
+from upbit_actors.messages import (
     AuthFailed,
     ConnectionLost,
     ConnectionOpened,
@@ -62,12 +62,12 @@ from messages import (
     TokenRequest,
     TokenUnavailable,
 )
-from messages.lifecycle import Configure
-from system.connection import ConnectionState, Lost, Phase, Want
-from system.liveness import LinkAction
-from system.private_auth import AUTH_CONFIRM_AFTER
-from system.requests import encode_request
-from system.wslink import HandshakeRejected, LinkError, WsLink
+from upbit_actors.messages.lifecycle import Configure
+from upbit_actors.system.connection.auth import AUTH_CONFIRM_AFTER
+from upbit_actors.system.connection.liveness import LinkAction
+from upbit_actors.system.connection.state import ConnectionState, Lost, Phase, Want
+from upbit_actors.system.wire.requests import encode_request
+from upbit_actors.system.wire.wslink import HandshakeRejected, LinkError, WsLink
 
 __all__ = ["ConnectionActor"]
 
@@ -79,7 +79,7 @@ _PEERS = ("limiter", "router", "supervisor")
 """Who hears of every socket opened and lost."""
 
 
-class ConnectionActor(HubActor):
+class ConnectionActor(BaseActor):
     """One Upbit WebSocket: a shell around ``ConnectionState`` (see the module docstring)."""
 
     def __init__(self) -> None:

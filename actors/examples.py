@@ -17,7 +17,7 @@ class                  shows how to
 
 Spawn them by class or by path, with their parameters as keywords::
 
-    hub.spawn("actors.examples.TickerBoard", "board", codes=["KRW-BTC"], pool=["KRW-ETH"], every=5)
+    hub.spawn(TickerBoard, "board", codes=["KRW-BTC"], pool=["KRW-ETH"], every=5)
 
 Why subscribe one code per call: ``unsubscribe`` removes exactly a stream that ``subscribe`` asked
 for (same type, codes and options), so a component that will drop codes one at a time asks for
@@ -28,8 +28,8 @@ from __future__ import annotations
 
 from collections import deque
 
-from actors.component import Component
-from messages import DataType
+from upbit_actors.actors.component import Component
+from upbit_actors.messages import DataType
 
 __all__ = ["OrderTracker", "OrderbookWatcher", "TickerBoard", "TradeTape"]
 

@@ -22,10 +22,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from actors.base import HubActor
-from messages import Checkpoint, Credentials, KeysState, TokenIssued, TokenRequest, TokenUnavailable
-from system.credentials import CredentialsError, load_credentials
-from system.tokens import TokenError, mint_token
+from upbit_actors.actors.base import BaseActor
+from upbit_actors.messages import Checkpoint, Credentials, KeysState, TokenIssued, TokenRequest, TokenUnavailable
+from upbit_actors.system.jwt.credentials import CredentialsError, load_credentials
+from upbit_actors.system.jwt.tokens import TokenError, mint_token
 
 __all__ = ["KEYS_SETTLE", "JwtActor"]
 
@@ -39,7 +39,7 @@ _PEERS = ("registry", "connection.private")
 """Who hears ``KeysState``."""
 
 
-class JwtActor(HubActor):
+class JwtActor(BaseActor):
     """Holds the Upbit keys and signs handshake tokens."""
 
     def __init__(self) -> None:

@@ -11,7 +11,7 @@
 | ``Tick`` (poll)        | whatever became allowed                                            |
 | (after any admission)  | ``Checkpoint`` of the spent budgets to the supervisor              |
 
-Decisions live in ``system.limiter.RateLimiter`` (SPEC §5 budgets). A restarted limiter gets
+Decisions live in ``system.limiter.budget.RateLimiter`` (SPEC §5 budgets). A restarted limiter gets
 its predecessor's spent budgets back from the supervisor (``Configure.state``), and each
 connection with an open socket announces it again (``ConnectionOpened``) to the new address,
 so a restart never resets the count of what Upbit has already seen.
@@ -22,8 +22,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from actors.base import HubActor
-from messages import (
+from upbit_actors.actors.base import BaseActor
+from upbit_actors.messages import (
     ConnectionLost,
     ConnectionOpened,
     Endpoint,
@@ -33,13 +33,13 @@ from messages import (
     RequestSent,
     SendSubscription,
 )
-from messages.lifecycle import Checkpoint
-from system.limiter import RateLimiter
+from upbit_actors.messages.lifecycle import Checkpoint
+from upbit_actors.system.limiter.budget import RateLimiter
 
 __all__ = ["LimiterActor"]
 
 
-class LimiterActor(HubActor):
+class LimiterActor(BaseActor):
     """Shell around ``RateLimiter`` (see the module docstring)."""
 
     def __init__(self) -> None:

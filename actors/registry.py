@@ -5,14 +5,12 @@
 | ``Configure``           | restores the book from ``state`` (a restart); resends every set    |
 | ``SetSubscriptions``    | ``Subscribed`` / ``Unsubscribed`` / ``SubscriptionRejected`` (none  |
 |                         | for a request overtaken by a newer one, or from an exited instance) |
-| ``Subscribe``           | ``Subscribed`` / ``SubscriptionRejected`` to the component         |
-| ``Unsubscribe``         | ``Unsubscribed`` to the component                                  |
 | ``ComponentExited``     | drops the component's keys                                         |
 | ``Directory``           | resends the table to a new router, every set to a new limiter      |
 | ``Tick`` (merge)        | ``MergedSubscription`` to ``limiter`` when the merge window ends   |
 | (after any change)      | ``RoutingTable`` to ``router``; ``Checkpoint`` to ``supervisor``   |
 
-Decisions live in ``system.registry.SubscriptionBook``; this shell only moves messages.
+Decisions live in ``system.registry.book.SubscriptionBook``; this shell only moves messages.
 """
 
 from __future__ import annotations
@@ -20,22 +18,20 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from actors.base import HubActor
-from messages import (
+from upbit_actors.actors.base import BaseActor
+from upbit_actors.messages import (
     Checkpoint,
     ComponentExited,
     Configure,
     KeysState,
     SetSubscriptions,
-    Subscribe,
-    Unsubscribe,
 )
-from system.registry import SubscriptionBook
+from upbit_actors.system.registry.book import SubscriptionBook
 
 __all__ = ["RegistryActor"]
 
 
-class RegistryActor(HubActor):
+class RegistryActor(BaseActor):
     """Shell around ``SubscriptionBook`` (see the module docstring)."""
 
     def __init__(self) -> None:
@@ -80,25 +76,6 @@ class RegistryActor(HubActor):
                                     instance=msg.instance, request_id=msg.request_id)
         for reply in replies or ():
             self.send(sender, reply)
-        self._after_change()
-
-    def receiveMsg_Subscribe(self, msg: Subscribe, sender) -> None:
-        if self.book is None:
-            self._hold(msg, sender)
-            return
-        component = msg.reply_to or sender
-        reply = self.book.subscribe(component, msg.component, msg.specs, time.monotonic(),
-                                    msg.request_id)
-        self.send(component, reply)
-        self._after_change()
-
-    def receiveMsg_Unsubscribe(self, msg: Unsubscribe, sender) -> None:
-        if self.book is None:
-            self._hold(msg, sender)
-            return
-        component = msg.reply_to or sender
-        reply = self.book.unsubscribe(component, msg.specs, time.monotonic(), msg.request_id)
-        self.send(component, reply)
         self._after_change()
 
     def receiveMsg_ComponentExited(self, msg: ComponentExited, sender) -> None:

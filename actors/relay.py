@@ -15,8 +15,8 @@ through the relay to the router, so a slow consumer slows only its own relay's b
 
 from __future__ import annotations
 
-from actors.component import Component
-from messages import Attach, BatchAck, EventBatch, StreamSpec
+from upbit_actors.actors.component import Component
+from upbit_actors.messages import Attach, BatchAck, EventBatch, StreamSpec
 
 __all__ = ["EARLY_LIMIT", "Relay"]
 

@@ -15,7 +15,7 @@
 | ``ComponentExited``   | drops the component's buffer                                           |
 | ``Tick`` (flush/ack)  | batches that became ready (ack timeouts)                               |
 
-Decisions live in ``system.routing.RoutingState``; decoding in ``system.codec``.
+Decisions live in ``system.router.state.RoutingState``; decoding in ``system.wire.codec``.
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from actors.base import HubActor
-from messages import (
+from upbit_actors.actors.base import BaseActor
+from upbit_actors.messages import (
     AuthFailed,
     BatchAck,
     ComponentExited,
@@ -37,13 +37,13 @@ from messages import (
     StreamAlert,
     UpbitError,
 )
-from system.codec import decode_batch
-from system.routing import RoutingState
+from upbit_actors.system.router.state import RoutingState
+from upbit_actors.system.wire.codec import decode_batch
 
 __all__ = ["RouterActor"]
 
 
-class RouterActor(HubActor):
+class RouterActor(BaseActor):
     """Shell around ``RoutingState`` (see the module docstring)."""
 
     def __init__(self) -> None:

@@ -16,8 +16,11 @@
 |                            | to the asker once all exited (or ``STOP_WAIT`` per phase passed) |
 
 OTP style (STYLE.md): child specs in ``CHILD_SPECS``, one_for_one restarts, restart intensity
-over a period (``system.restarts``), escalation when exceeded: the supervisor tells the hub with
-``ActorCrashed(role="supervisor")`` and exits, and the hub stops the system.
+over a period (``system.supervisor.ledger``), escalation when exceeded: the supervisor tells the
+hub with ``ActorCrashed(role="supervisor")`` and exits, and the hub stops the system. Components
+are children too: ``spawn(restart=True)`` makes one transient (restarted after a crash, not after
+a clean exit), ``restart=False`` temporary; their restarts count toward the same intensity, so a
+component that crashes in ``on_start`` ends in an escalation instead of restarting forever.
 
 Who holds the durable copy of the subscriptions: the registry checkpoints its book here after
 every change, and components also keep what they asked for and send it again when the directory
@@ -33,8 +36,13 @@ import time
 import attrs
 from thespian.actors import ActorExitRequest, ChildActorExited
 
-from actors.base import HubActor
-from messages import (
+from upbit_actors.actors.base import BaseActor
+from upbit_actors.actors.connection import ConnectionActor
+from upbit_actors.actors.jwt import JwtActor
+from upbit_actors.actors.limiter import LimiterActor
+from upbit_actors.actors.registry import RegistryActor
+from upbit_actors.actors.router import RouterActor
+from upbit_actors.messages import (
     ActorCrashed,
     ActorStatus,
     AuthFailed,
@@ -52,35 +60,31 @@ from messages import (
     SystemStatus,
     TreeStopped,
 )
-from system.restarts import ChildSpec, RestartLedger
+from upbit_actors.system.runtime import actor_path
+from upbit_actors.system.supervisor.ledger import STOP_WAIT, Action, ChildSpec, RestartLedger, RestartType
 
-__all__ = ["CHILD_SPECS", "Supervisor"]
+__all__ = ["CHILD_SPECS", "STOP_WAIT", "Supervisor"]
 
-CHILD_SPECS: tuple[tuple[ChildSpec, str], ...] = (
-    (ChildSpec(role="registry"), "actors.registry.RegistryActor"),
-    (ChildSpec(role="limiter"), "actors.limiter.LimiterActor"),
-    (ChildSpec(role="router"), "actors.router.RouterActor"),
-    (ChildSpec(role="jwt"), "actors.jwt.JwtActor"),
-    (ChildSpec(role="connection.public"), "actors.connection.ConnectionActor"),
-    (ChildSpec(role="connection.private"), "actors.connection.ConnectionActor"),
+CHILD_SPECS: tuple[tuple[ChildSpec, type], ...] = (
+    (ChildSpec(role="registry"), RegistryActor),
+    (ChildSpec(role="limiter"), LimiterActor),
+    (ChildSpec(role="router"), RouterActor),
+    (ChildSpec(role="jwt"), JwtActor),
+    (ChildSpec(role="connection.public"), ConnectionActor),
+    (ChildSpec(role="connection.private"), ConnectionActor),
 )
 """The permanent children, in start order, with the actor class each runs."""
-
-STOP_WAIT = 2.0
-"""Seconds a shutdown waits for each phase (components, then the other children) to exit.
-Components go first: while they leave, the registry, the router and the supervisor are still
-there to receive their last messages, so no process lingers on a transmit to a dead peer."""
 
 STATUS_TIMEOUT = 1.0
 """Seconds to wait for every actor's ActorStatus before answering with what arrived."""
 
 
-class Supervisor(HubActor):
+class Supervisor(BaseActor):
     """Root of the actor tree (see the module docstring)."""
 
     def __init__(self) -> None:
         super().__init__()
-        self._classes = {spec.role: cls for spec, cls in CHILD_SPECS}
+        self._classes = {spec.role: actor_path(cls) for spec, cls in CHILD_SPECS}
         self._ledger = RestartLedger([spec for spec, _ in CHILD_SPECS])
         self._children: dict[str, object] = {}          # role -> address
         self._components: dict[str, tuple[object, SpawnComponent]] = {}  # name -> (address, spec)
@@ -94,7 +98,6 @@ class Supervisor(HubActor):
         self._stop_phase = ""                           # "", components, children, done
         self._exit_when_stopped = False                 # escalation: exit after the children
         self._leaving: dict[str, str] = {}              # name -> instance, for clean exits
-        self._component_restarts: dict[str, int] = {}
 
     # -- start --------------------------------------------------------------------------------
     def receiveMsg_Configure(self, msg: Configure, sender) -> None:
@@ -140,7 +143,11 @@ class Supervisor(HubActor):
             self.send(sender, ComponentSpawned(name=msg.name, error=f"{type(exc).__name__}: {exc}"))
             return
         self._components[msg.name] = (address, msg)
-        self._configure(f"component:{msg.name}", address, state=msg.params)
+        role = f"component:{msg.name}"
+        if role not in self._ledger.restart_counts():
+            kind = RestartType.TRANSIENT if msg.restart else RestartType.TEMPORARY
+            self._ledger.add_child(ChildSpec(role=role, restart=kind))
+        self._configure(role, address, state=msg.params)
         self.send(sender, ComponentSpawned(name=msg.name, address=address))
 
     # -- supervision --------------------------------------------------------------------------
@@ -180,13 +187,17 @@ class Supervisor(HubActor):
         if self._stopping:
             self._stop_progress()
             return
-        if leaving:  # asked to exit (a closed stream): not a crash
+        role = f"component:{name}"
+        decision = self._ledger.record_exit(role, time.monotonic(), abnormal=not leaving)
+        if decision.escalate:
+            self._escalate(role)
             return
-        restart = spec.restart
-        if restart:
-            self._component_restarts[name] = self._component_restarts.get(name, 0) + 1
+        if decision.action is Action.RESTART:
             self.receiveMsg_SpawnComponent(spec, self._owner)
-        self._notify(ActorCrashed(role=f"component:{name}", reason="exited", restarted=restart))
+        else:
+            self._ledger.remove_child(role)  # gone for good: asked to exit, or temporary
+        if not leaving:
+            self._notify(ActorCrashed(role=role, reason="exited", restarted=decision.restart))
 
     def _escalate(self, role: str) -> None:
         self._notify(ActorCrashed(role="supervisor", restarted=False,
@@ -266,8 +277,6 @@ class Supervisor(HubActor):
                                                     collected_at=time.time()))
 
     def _restarts_of(self, role: str) -> int:
-        if role.startswith("component:"):
-            return self._component_restarts.get(role.partition(":")[2], 0)
         return self._ledger.restart_counts().get(role, 0)
 
     def status_details(self) -> dict:

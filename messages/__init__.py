@@ -20,16 +20,16 @@ is unique (a test checks it). ``MESSAGE_CLASSES`` lists every class.
 
 from __future__ import annotations
 
-from messages import admin, auth, common, connection, lifecycle, market, private, server, subscription
-from messages.admin import *  # noqa: F403
-from messages.auth import *  # noqa: F403
-from messages.common import *  # noqa: F403
-from messages.connection import *  # noqa: F403
-from messages.lifecycle import *  # noqa: F403
-from messages.market import *  # noqa: F403
-from messages.private import *  # noqa: F403
-from messages.server import *  # noqa: F403
-from messages.subscription import *  # noqa: F403
+from upbit_actors.messages import admin, auth, common, connection, lifecycle, market, private, server, subscription
+from upbit_actors.messages.admin import *  # noqa: F403
+from upbit_actors.messages.auth import *  # noqa: F403
+from upbit_actors.messages.common import *  # noqa: F403
+from upbit_actors.messages.connection import *  # noqa: F403
+from upbit_actors.messages.lifecycle import *  # noqa: F403
+from upbit_actors.messages.market import *  # noqa: F403
+from upbit_actors.messages.private import *  # noqa: F403
+from upbit_actors.messages.server import *  # noqa: F403
+from upbit_actors.messages.subscription import *  # noqa: F403
 
 _MODULES = (common, market, private, server, subscription, connection, auth, lifecycle, admin)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from attrs import field, frozen
 
-from messages.common import Endpoint
+from upbit_actors.messages.common import Endpoint
 
 __all__ = [
     "AuthFailed",

@@ -11,9 +11,9 @@ from typing import Any
 
 from attrs import field, frozen
 
-from messages.common import Endpoint
-from messages.server import UpbitError
-from messages.subscription import MergedSubscription
+from upbit_actors.messages.common import Endpoint
+from upbit_actors.messages.server import UpbitError
+from upbit_actors.messages.subscription import MergedSubscription
 
 __all__ = [
     "BatchAck",

@@ -11,7 +11,7 @@ from typing import Any
 
 from attrs import field, frozen
 
-from messages.common import WireFormat
+from upbit_actors.messages.common import WireFormat
 
 __all__ = [
     "ActorCrashed",

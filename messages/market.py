@@ -1,6 +1,6 @@
 """Public market events: ticker, trade, orderbook and candle (SPEC §3.1-§3.4).
 
-Field names are Upbit's DEFAULT names; the codec (``system.codec``) maps SIMPLE names onto them.
+Field names are Upbit's DEFAULT names; the codec (``system.wire.codec``) maps SIMPLE names onto them.
 The event class is the ``type``: ``Ticker`` is ``"ticker"``, and ``Candle.interval`` gives
 ``"candle.<interval>"``.
 
@@ -24,7 +24,7 @@ from typing import ClassVar
 
 from attrs import field, frozen
 
-from messages.common import AskBid, CandleInterval, Change, DataType, StreamType
+from upbit_actors.messages.common import AskBid, CandleInterval, Change, DataType, StreamType
 
 __all__ = ["Candle", "Orderbook", "OrderbookUnit", "Ticker", "Trade"]
 

@@ -11,7 +11,7 @@ from typing import ClassVar
 
 from attrs import field, frozen
 
-from messages.common import AskBid, DataType, OrderState, OrderType, StreamType
+from upbit_actors.messages.common import AskBid, DataType, OrderState, OrderType, StreamType
 
 __all__ = ["AssetBalance", "MyAsset", "MyOrder"]
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from attrs import field, frozen
 
-from messages.common import DataType, Endpoint, WireFormat
+from upbit_actors.messages.common import DataType, Endpoint, WireFormat
 
 __all__ = [
     "MergedSubscription",

@@ -21,12 +21,12 @@ from collections.abc import Sequence
 __all__ = ["SUBCOMMANDS", "main"]
 
 SUBCOMMANDS: dict[str, str] = {
-    "decode": "tools.decode_cmd",
-    "sim": "tools.sim.cli",
-    "stream": "tools.stream_cmd",
-    "status": "tools.status_cmd",
-    "demo": "tools.demo_cmd",
-    "bench": "tools.bench",
+    "decode": "upbit_actors.tools.decode_cmd",
+    "sim": "upbit_actors.tools.sim.cli",
+    "stream": "upbit_actors.tools.stream_cmd",
+    "status": "upbit_actors.tools.status_cmd",
+    "demo": "upbit_actors.tools.demo_cmd",
+    "bench": "upbit_actors.tools.bench",
 }
 """Subcommand name -> module implementing it (see the module docstring)."""
 

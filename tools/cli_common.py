@@ -59,8 +59,8 @@ def say(command: str, text: str) -> None:
 
 def system_errors() -> tuple[type[Exception], ...]:
     """The exceptions meaning the actor system failed to start or answer (imported on demand)."""
-    from system.hub import HubError
-    from system.runtime import RuntimeSystemError
+    from upbit_actors.system.errors import HubError
+    from upbit_actors.system.runtime import RuntimeSystemError
 
     return (HubError, RuntimeSystemError)
 

@@ -23,8 +23,8 @@ from typing import IO, Any
 
 import orjson
 
-from messages.server import DecodeError
-from system.codec import decode, to_default_dict
+from upbit_actors.messages.server import DecodeError
+from upbit_actors.system.wire.codec import decode, to_default_dict
 
 __all__ = ["HELP", "SAMPLE_FRAMES", "add_arguments", "run"]
 

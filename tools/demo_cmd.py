@@ -29,12 +29,14 @@ import sys
 import time
 from typing import Any
 
-from messages import Credentials, HubConfig, SystemStatus
-from system.hub import Hub, HubError
-from tools.cli_common import EXIT_FAILED, StopFlag, say, signal_exit_status, system_errors
-from tools.demo_orders import OrderScript, last_prices, private_ready
-from tools.demo_screen import render, show, summary
-from tools.sim import SimConfig, Simulator
+from upbit_actors.actors.examples import OrderbookWatcher, OrderTracker, TickerBoard, TradeTape
+from upbit_actors.actors.tree import Hub
+from upbit_actors.messages import Credentials, HubConfig, SystemStatus
+from upbit_actors.system.errors import HubError
+from upbit_actors.tools.cli_common import EXIT_FAILED, StopFlag, say, signal_exit_status, system_errors
+from upbit_actors.tools.demo_orders import OrderScript, last_prices, private_ready
+from upbit_actors.tools.demo_screen import render, show, summary
+from upbit_actors.tools.sim import SimConfig, Simulator
 
 __all__ = ["HELP", "add_arguments", "run"]
 
@@ -49,15 +51,15 @@ REFRESH = 1.0
 PRIVATE_STEP = 2.0
 """Seconds between two private actions on the simulator (place, fill, cancel, set balance)."""
 
-PUBLIC_COMPONENTS: tuple[tuple[str, str, dict[str, Any]], ...] = (
-    ("board", "actors.examples.TickerBoard",
+PUBLIC_COMPONENTS: tuple[tuple[str, type, dict[str, Any]], ...] = (
+    ("board", TickerBoard,
      {"codes": ["KRW-BTC", "KRW-ETH", "KRW-XRP"], "pool": ["KRW-SOL", "KRW-DOGE", "KRW-ADA"],
       "every": 3.0}),
-    ("book", "actors.examples.OrderbookWatcher", {"codes": ["KRW-BTC", "KRW-ETH"], "switch_every": 5.0}),
-    ("tape", "actors.examples.TradeTape", {"codes": ["KRW-BTC", "KRW-ETH", "KRW-XRP"], "keep": 6}),
+    ("book", OrderbookWatcher, {"codes": ["KRW-BTC", "KRW-ETH"], "switch_every": 5.0}),
+    ("tape", TradeTape, {"codes": ["KRW-BTC", "KRW-ETH", "KRW-XRP"], "keep": 6}),
 )
-"""(name, class path, parameters) of the components spawned on every run."""
-PRIVATE_COMPONENT = ("orders", "actors.examples.OrderTracker", {"keep": 4})
+"""(name, class, parameters) of the components spawned on every run."""
+PRIVATE_COMPONENT = ("orders", OrderTracker, {"keep": 4})
 """Spawned unless ``--no-private``."""
 
 
@@ -96,8 +98,8 @@ def run(args: argparse.Namespace) -> int:
                       f"actor system on admin port {hub.admin_port}: try 'upbit-actors status "
                       f"--admin-port {hub.admin_port}' in another terminal", flush=True)
                 spawned = PUBLIC_COMPONENTS + (() if args.no_private else (PRIVATE_COMPONENT,))
-                for name, path, params in spawned:
-                    hub.spawn(path, name, **params)
+                for name, cls, params in spawned:
+                    hub.spawn(cls, name, **params)
                 script = None if args.no_private else OrderScript(sim, access_key)
                 status, stats, elapsed = _live(hub, sim, script, args, stop)
             # Leaving the blocks stopped every actor process, then the simulator.

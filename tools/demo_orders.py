@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from messages import SystemStatus
-from tools.demo_screen import details_by_role, number
-from tools.sim import Simulator
-from tools.sim.markets import krw_tick
+from upbit_actors.messages import SystemStatus
+from upbit_actors.tools.demo_screen import details_by_role, number
+from upbit_actors.tools.sim import Simulator
+from upbit_actors.tools.sim.markets import krw_tick
 
 __all__ = ["OrderScript", "last_prices", "private_ready"]
 

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from messages import SystemStatus
+from upbit_actors.messages import SystemStatus
 
 __all__ = ["details_by_role", "number", "render", "show", "summary"]
 

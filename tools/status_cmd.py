@@ -4,7 +4,7 @@
 
     upbit-actors status --admin-port N [--json] [--watch [SECONDS]] [--timeout S]
 
-Attaches to the system whose Thespian admin listens on 127.0.0.1:N (``system.hub.query_status``:
+Attaches to the system whose Thespian admin listens on 127.0.0.1:N (``system.embed.hub.query_status``:
 it never starts a system and never stops the one it attached to), asks the supervisor for the
 ``SystemStatus`` of the tree, and prints a table with one line per actor (role, address, pid,
 state, uptime, restarts, messages handled, queue or buffer depth, drops) followed by the
@@ -29,10 +29,10 @@ import json
 import sys
 import time
 
-from messages import SystemStatus
-from tools.cli_common import EXIT_FAILED, EXIT_USAGE, say, stop_signals, system_errors
-from tools.status_render import render
-from tools.status_snapshot import snapshot_document
+from upbit_actors.messages import SystemStatus
+from upbit_actors.tools.cli_common import EXIT_FAILED, EXIT_USAGE, say, stop_signals, system_errors
+from upbit_actors.tools.status_render import render
+from upbit_actors.tools.status_snapshot import snapshot_document
 
 __all__ = ["HELP", "add_arguments", "render", "run", "snapshot_document"]
 
@@ -59,7 +59,9 @@ def _on_signal(signum, frame) -> None:
 
 def _query(port: int, timeout: float) -> SystemStatus | str:
     """The status, or the one-line reason there is none."""
-    from system.hub import query_status  # Thespian and the loopback patch only when the command runs
+    from upbit_actors.system.embed.attach import (
+        query_status,  # Thespian and the loopback patch only when the command runs
+    )
 
     try:
         return query_status(port, timeout)

@@ -7,14 +7,14 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from messages import ActorStatus, SystemStatus
-from tools.status_snapshot import details_of, rate_budget, snapshot_document
+from upbit_actors.messages import ActorStatus, SystemStatus
+from upbit_actors.tools.status_snapshot import details_of, rate_budget, snapshot_document
 
 __all__ = ["render"]
 
 COLUMNS = ("ROLE", "ADDRESS", "PID", "STATE", "UPTIME", "RESTARTS", "HANDLED", "QUEUE", "DROPS")
 BASE_COUNTERS = ("unrecognized", "stale_ticks", "poisoned", "failures")
-"""Counters every ``HubActor`` reports (``actors/base.py``); shown only when not zero."""
+"""Counters every ``BaseActor`` reports (``actors/base.py``); shown only when not zero."""
 
 
 def _uptime(seconds: float) -> str:

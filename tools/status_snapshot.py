@@ -10,8 +10,8 @@ import re
 import time
 from typing import Any
 
-from messages import ActorStatus, SystemStatus
-from system.limiter import (
+from upbit_actors.messages import ActorStatus, SystemStatus
+from upbit_actors.system.limiter.budget import (
     HANDSHAKES_PER_MINUTE,
     HANDSHAKES_PER_SECOND,
     MESSAGES_PER_MINUTE,

@@ -13,18 +13,15 @@ import argparse
 
 import attrs
 
-from messages import CandleInterval, Credentials, DataType, StreamSpec
-from messages.common import Endpoint
-from messages.subscription import StreamOptions
-from system.credentials import CredentialsError, load_credentials
-from system.requests import validate_spec
+from upbit_actors.messages import CandleInterval, Credentials, DataType, StreamSpec
+from upbit_actors.messages.common import Endpoint
+from upbit_actors.messages.subscription import StreamOptions
+from upbit_actors.system.errors import UsageError
+from upbit_actors.system.jwt.credentials import CredentialsError, load_credentials
+from upbit_actors.system.wire.requests import validate_spec
 
 __all__ = ["StreamRequest", "UsageError", "add_arguments", "check_arguments", "credentials_for",
            "parse_requests"]
-
-
-class UsageError(ValueError):
-    """The command line cannot be streamed; the message is printed as one line."""
 
 
 @attrs.frozen

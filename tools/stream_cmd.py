@@ -49,11 +49,11 @@ from typing import Any
 import attrs
 import orjson
 
-from messages import Credentials, HubConfig, WireFormat
-from messages.common import Endpoint
-from system.credentials import redact
-from tools.cli_common import EXIT_FAILED, EXIT_USAGE, StopFlag, say, system_errors
-from tools.stream_args import (
+from upbit_actors.messages import Credentials, HubConfig, WireFormat
+from upbit_actors.messages.common import Endpoint
+from upbit_actors.system.jwt.credentials import redact
+from upbit_actors.tools.cli_common import EXIT_FAILED, EXIT_USAGE, StopFlag, say, system_errors
+from upbit_actors.tools.stream_args import (
     StreamRequest,
     UsageError,
     add_arguments,
@@ -132,7 +132,7 @@ class _Session:
 
     def __init__(self, args: argparse.Namespace, requests: list[StreamRequest],
                  credentials: Credentials | None) -> None:
-        from system.hub import Hub
+        from upbit_actors.actors.tree import Hub
 
         self.args = args
         self.requests = requests
@@ -184,7 +184,7 @@ class _Session:
 
     def print_events(self, timeout: float) -> bool:
         """Print what arrives within ``timeout`` (and all queued after it); False at --count."""
-        from system.codec import to_default_dict
+        from upbit_actors.system.wire.codec import to_default_dict
 
         out = sys.stdout.buffer
         try:

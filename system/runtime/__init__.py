@@ -12,7 +12,7 @@ module             what it is for
 ``starter``        ``start_system`` / ``stop_system`` / ``running_system``, stale-system handling
 ``attach``         ``attach`` / ``detach`` for tools
 ``onexit``         ``stop_on_exit``: stop the system at exit and on SIGTERM
-``harden``         in actor processes: fatal signals kill instead of spin (``HubActor`` calls it)
+``harden``         in actor processes: fatal signals kill instead of spin (``BaseActor`` calls it)
 ``errors``         the exception tree
 =================  ================================================================================
 
@@ -21,14 +21,15 @@ Importing this package applies the loopback patch (``loopback`` is imported firs
 
 from __future__ import annotations
 
-from system.runtime import loopback  # first: patch before any other Thespian import here
-from system.runtime.attach import attach, detach
-from system.runtime.errors import NoSystemError, PortBusyError, RuntimeSystemError, StaleSystemError
-from system.runtime.onexit import stop_on_exit
-from system.runtime.harden import harden_actor_process
-from system.runtime.logdefs import build_log_defs
-from system.runtime.ports import PortState, free_port, probe_port
-from system.runtime.starter import (
+from upbit_actors.system.runtime import loopback  # first: patch before any other Thespian import here
+from upbit_actors.system.runtime.attach import attach, detach
+from upbit_actors.system.runtime.errors import NoSystemError, PortBusyError, RuntimeSystemError, StaleSystemError
+from upbit_actors.system.runtime.harden import harden_actor_process, in_actor_process
+from upbit_actors.system.runtime.logdefs import build_log_defs
+from upbit_actors.system.runtime.onexit import stop_on_exit
+from upbit_actors.system.runtime.paths import actor_path
+from upbit_actors.system.runtime.ports import PortState, free_port, probe_port
+from upbit_actors.system.runtime.starter import (
     StopReport,
     SystemHandle,
     running_system,
@@ -38,6 +39,8 @@ from system.runtime.starter import (
 )
 
 __all__ = [
+    "actor_path",
+    "in_actor_process",
     "NoSystemError",
     "PortBusyError",
     "PortState",

@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import logging
 
-from system.runtime import loopback
-from system.runtime.bases import AttachOnlyBase, connect_host, make_system
-from system.runtime.errors import NoSystemError, PortBusyError
-from system.runtime.logdefs import build_log_defs
-from system.runtime.ports import PortState, probe_port
 from thespian.actors import ActorSystem
+
+from upbit_actors.system.runtime import loopback
+from upbit_actors.system.runtime.bases import AttachOnlyBase, connect_host, make_system
+from upbit_actors.system.runtime.errors import NoSystemError, PortBusyError
+from upbit_actors.system.runtime.logdefs import build_log_defs
+from upbit_actors.system.runtime.ports import PortState, probe_port
 
 __all__ = ["attach", "detach"]
 

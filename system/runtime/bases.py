@@ -13,10 +13,11 @@ from __future__ import annotations
 import types
 from typing import Any
 
-from system.runtime import loopback
-from system.runtime.errors import NoSystemError, StaleSystemError
 from thespian.actors import ActorSystem
 from thespian.system.multiprocTCPBase import ActorSystemBase as TCPSystemBase
+
+from upbit_actors.system.runtime import loopback
+from upbit_actors.system.runtime.errors import NoSystemError, StaleSystemError
 
 __all__ = ["AttachOnlyBase", "FreshAdminBase", "connect_host", "make_system"]
 

@@ -9,7 +9,7 @@ default action) makes the process die; its parent then gets ``ChildActorExited``
 other exit.
 
 This must run inside the actor process *after* Thespian installed its handlers, i.e. from the
-actor's ``__init__`` (``HubActor`` does it), not at import: with fork the module was imported in
+actor's ``__init__`` (``BaseActor`` does it), not at import: with fork the module was imported in
 the parent long before.
 """
 
@@ -21,7 +21,7 @@ import signal
 import sys
 from typing import IO
 
-__all__ = ["FATAL_SIGNALS", "harden_actor_process"]
+__all__ = ["FATAL_SIGNALS", "harden_actor_process", "in_actor_process"]
 
 FATAL_SIGNALS: tuple[signal.Signals, ...] = tuple(
     getattr(signal, name)
@@ -31,6 +31,13 @@ FATAL_SIGNALS: tuple[signal.Signals, ...] = tuple(
 """Signals of a hardware fault: after one of them the process cannot safely continue."""
 
 _hardened_pid: int | None = None
+_actor_process = False
+"""Set in every actor process; a process forked from one (every component) inherits it."""
+
+
+def in_actor_process() -> bool:
+    """True inside an actor of ours, or a process forked from one (an actor being created)."""
+    return _actor_process
 
 
 def _stderr() -> IO[str] | None:
@@ -50,7 +57,8 @@ def harden_actor_process() -> None:
     Call from the main thread (signal handlers can only be set there); elsewhere only
     faulthandler is enabled.
     """
-    global _hardened_pid
+    global _hardened_pid, _actor_process
+    _actor_process = True
     if _hardened_pid == os.getpid():
         return
     # faulthandler.enable() is a no-op while it believes it is enabled, and a forked child

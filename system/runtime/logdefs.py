@@ -21,7 +21,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from system.runtime import loopback
+from upbit_actors.system.errors import ConfigError
+from upbit_actors.system.runtime import loopback
 
 __all__ = ["LOG_FORMAT", "ProcessGuard", "build_log_defs"]
 
@@ -57,7 +58,7 @@ def build_log_defs(
     if isinstance(level, str):
         level = logging.getLevelName(level.upper())
         if not isinstance(level, int):
-            raise ValueError(f"unknown log level {level!r}")
+            raise ConfigError(f"unknown log level {level!r}")
     handler: dict[str, Any] = (
         {"class": "logging.FileHandler", "filename": log_file, "mode": "a", "delay": True}
         if log_file

@@ -18,7 +18,7 @@ import threading
 from collections.abc import Callable, Iterable
 from types import FrameType
 
-from system.runtime.starter import SystemHandle, stop_system
+from upbit_actors.system.runtime.starter import SystemHandle, stop_system
 
 __all__ = ["stop_on_exit"]
 

@@ -13,7 +13,6 @@ import socket
 import time
 from datetime import timedelta
 
-from system.runtime import loopback  # noqa: F401  (patch first: the probe transport listens too)
 from thespian.system.messages.admin import QueryAck, QueryExists
 from thespian.system.transport import (
     ExternalInterfaceTransportInit,
@@ -22,6 +21,8 @@ from thespian.system.transport import (
     TransmitIntent,
 )
 from thespian.system.transport.TCPTransport import TCPTransport
+
+from upbit_actors.system.runtime import loopback  # noqa: F401  (patch first: the probe transport listens too)
 
 __all__ = ["PortState", "free_port", "is_listening", "probe_port"]
 

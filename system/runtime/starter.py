@@ -25,16 +25,16 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from attrs import define, field, frozen
-
-from system.runtime import loopback, processes
-from system.runtime.attach import attach
-from system.runtime.bases import FreshAdminBase, connect_host, make_system
-from system.runtime.errors import PortBusyError, RuntimeSystemError, StaleSystemError
-from system.runtime.interrupts import interrupts_deferred
-from system.runtime.logdefs import build_log_defs
-from system.runtime.ports import PortState, free_port, is_listening, probe_port
-from system.runtime.stdio import detached_stdio
 from thespian.actors import ActorSystem
+
+from upbit_actors.system.runtime import loopback, processes
+from upbit_actors.system.runtime.attach import attach
+from upbit_actors.system.runtime.bases import FreshAdminBase, connect_host, make_system
+from upbit_actors.system.runtime.errors import PortBusyError, RuntimeSystemError, StaleSystemError
+from upbit_actors.system.runtime.interrupts import interrupts_deferred
+from upbit_actors.system.runtime.logdefs import build_log_defs
+from upbit_actors.system.runtime.ports import PortState, free_port, is_listening, probe_port
+from upbit_actors.system.runtime.stdio import detached_stdio
 
 __all__ = [
     "StopReport",

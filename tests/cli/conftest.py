@@ -38,15 +38,14 @@ import sys
 import threading
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 import pytest
 from attrs import frozen
 
-from system.runtime import processes
-from tools.sim import SimConfig, Simulator
 from tests.polling import wait_for  # noqa: F401 (re-exported for the tests here)
+from upbit_actors.system.runtime import processes
+from upbit_actors.tools.sim import SimConfig, Simulator
 
 __all__ = [
     "CLI_ENV_BASE",
@@ -61,7 +60,8 @@ __all__ = [
     "wait_for",
 ]
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from tests.paths import REPO as REPO_ROOT
+
 """The repository root (holds ``tools/``, ``system/``...)."""
 
 MARKETS = ("KRW-BTC", "KRW-ETH", "KRW-XRP")
@@ -127,7 +127,7 @@ def _env(env: Mapping[str, str] | None) -> dict[str, str]:
 
 
 def _command(args: Sequence[str]) -> list[str]:
-    return [sys.executable, "-m", "tools.cli", *args]
+    return [sys.executable, "-m", "upbit_actors.tools.cli", *args]
 
 
 def run_cli(

@@ -33,9 +33,9 @@ from typing import Any
 
 import pytest
 
-from system.hub import query_status
-from system.runtime import free_port
 from tests.cli.conftest import FakeKeys, read_line, run_cli, start_cli, stop_cli, wait_for
+from upbit_actors.system.embed.attach import query_status
+from upbit_actors.system.runtime import free_port
 
 pytestmark = pytest.mark.slow
 
@@ -85,7 +85,7 @@ def status_texts(admin_port: int) -> dict[str, str]:
 
 def status_command(admin_port: int) -> dict[str, str]:
     """``upbit-actors status`` output (table and --json), or {} when the module is missing."""
-    if importlib.util.find_spec("tools.status_cmd") is None:
+    if importlib.util.find_spec("upbit_actors.tools.status_cmd") is None:
         return {}
     out = {}
     for extra in ([], ["--json"]):

@@ -15,14 +15,14 @@ from collections.abc import Iterator
 
 import pytest
 
-from messages import ActorStatus, Credentials, DataType, HubConfig, SystemStatus
-from system import runtime
-from system.hub import Hub
-from system.limiter import MESSAGES_PER_MINUTE, MESSAGES_PER_SECOND
-from system.runtime import processes
 from tests.cli.conftest import FakeKeys, read_line, run_cli, start_cli, stop_cli, system_records
-from tools.sim import Simulator
-from tools.status_cmd import render, snapshot_document
+from upbit_actors.actors.tree import Hub
+from upbit_actors.messages import ActorStatus, Credentials, DataType, HubConfig, SystemStatus
+from upbit_actors.system import runtime
+from upbit_actors.system.limiter.budget import MESSAGES_PER_MINUTE, MESSAGES_PER_SECOND
+from upbit_actors.system.runtime import processes
+from upbit_actors.tools.sim import Simulator
+from upbit_actors.tools.status_cmd import render, snapshot_document
 
 ROLES = ("supervisor", "registry", "limiter", "router", "jwt", "connection.public",
          "connection.private", "component:tick", "component:trades", "component:assets")

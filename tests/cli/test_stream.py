@@ -16,8 +16,8 @@ from typing import Any
 import psutil
 import pytest
 
-from system.runtime import free_port, processes
 from tests.cli.conftest import read_line, run_cli, start_cli, stop_cli, system_records, wait_for
+from upbit_actors.system.runtime import free_port, processes
 
 pytestmark = pytest.mark.slow
 
@@ -253,7 +253,7 @@ def test_without_keys_private_is_refused_and_public_streams(sim, no_key_env) -> 
 
 
 def test_key_file_and_hs512(sim, fake_keys, no_key_env, tmp_path) -> None:
-    from system.hub import query_status
+    from upbit_actors.system.embed.attach import query_status
 
     key_file = tmp_path / "upbit.keys"
     key_file.write_text(f"ACCESS_KEY={fake_keys.access_key}\nSECRET_KEY={fake_keys.secret_key}\n")

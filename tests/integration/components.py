@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from actors.component import Component
+from upbit_actors.actors.component import Component
 
 
 class Collector(Component):

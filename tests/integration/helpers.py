@@ -13,9 +13,9 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from system.hub import Hub
-from tools.sim import Simulator
 from tests.polling import wait_for  # noqa: F401 (re-exported for the tests here)
+from upbit_actors.actors.tree import Hub
+from upbit_actors.tools.sim import Simulator
 
 __all__ = [
     "actor",

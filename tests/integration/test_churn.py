@@ -27,10 +27,10 @@ from typing import Any
 import pytest
 from thespian.actors import ActorExitRequest
 
-from actors.component import Component
-from messages import DataType, HubConfig
-from system.hub import Hub
-from tools.sim import SimConfig, Simulator
+from upbit_actors.actors.component import Component
+from upbit_actors.actors.tree import Hub
+from upbit_actors.messages import DataType, HubConfig
+from upbit_actors.tools.sim import SimConfig, Simulator
 
 from .helpers import (
     client_messages,

@@ -9,11 +9,11 @@ import time
 
 import pytest
 
-from messages import DataType, HubConfig
-from system.hub import Hub
-from system.restarts import DEFAULT_INTENSITY
-from system.runtime import processes
-from tools.sim import SimConfig, Simulator
+from upbit_actors.actors.tree import Hub
+from upbit_actors.messages import DataType, HubConfig
+from upbit_actors.system.runtime import processes
+from upbit_actors.system.supervisor.ledger import DEFAULT_INTENSITY
+from upbit_actors.tools.sim import SimConfig, Simulator
 
 pytestmark = pytest.mark.slow
 

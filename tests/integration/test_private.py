@@ -29,11 +29,11 @@ from typing import Any
 
 import pytest
 
-from actors.component import Component
-from messages import Credentials, DataType, HubConfig, MyAsset, MyOrder, Ticker
-from system.hub import Hub
-from system.registry import NO_KEYS_REASON
-from tools.sim import SimConfig, Simulator
+from upbit_actors.actors.component import Component
+from upbit_actors.actors.tree import Hub
+from upbit_actors.messages import Credentials, DataType, HubConfig, MyAsset, MyOrder, Ticker
+from upbit_actors.system.registry.book import NO_KEYS_REASON
+from upbit_actors.tools.sim import SimConfig, Simulator
 
 from .helpers import actor, details, drain, next_event, requested, wait_for
 

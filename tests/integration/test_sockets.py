@@ -15,9 +15,9 @@ from collections.abc import Iterator
 import psutil
 import pytest
 
-from messages import Credentials, DataType, HubConfig, MyAsset, Ticker
-from system.hub import Hub
-from tools.sim import SimConfig, Simulator
+from upbit_actors.actors.tree import Hub
+from upbit_actors.messages import Credentials, DataType, HubConfig, MyAsset, Ticker
+from upbit_actors.tools.sim import SimConfig, Simulator
 
 from .components import Collector
 from .helpers import next_event, wait_for

@@ -3,7 +3,7 @@
 Issue 4, Tests: "reconnect and replay after the simulator ... stalls". ``HubConfig.stall_timeout``
 (public connection only) calls a link that delivers no data frame for that long while streaming
 types are subscribed stalled; ``pong_timeout`` calls a link dead when a ping goes unanswered
-(``system.liveness``). Short timings here (stall 1.5 s, ping 0.5 s, pong 1 s) keep the module fast.
+(``system.connection.liveness``). Short timings here (stall 1.5 s, ping 0.5 s, pong 1 s) keep the module fast.
 
 - ``stall_data``: data stops but pings are answered -> stall detection reconnects, the set is
   replayed on the new socket, data resumes at the component.
@@ -23,9 +23,9 @@ from typing import Any
 
 import pytest
 
-from messages import Credentials, DataType, HubConfig, MyAsset, Ticker, Trade
-from system.hub import Hub
-from tools.sim import SimConfig, Simulator
+from upbit_actors.actors.tree import Hub
+from upbit_actors.messages import Credentials, DataType, HubConfig, MyAsset, Ticker, Trade
+from upbit_actors.tools.sim import SimConfig, Simulator
 
 from .helpers import (
     connections,

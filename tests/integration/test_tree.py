@@ -14,10 +14,11 @@ from typing import Any
 
 import pytest
 
-from messages import Credentials, DataType, HubConfig, MyAsset, Ticker, Trade
-from system.hub import Hub
-from system.runtime import processes
-from tools.sim import SimConfig, Simulator
+from upbit_actors.actors.examples import OrderTracker, TickerBoard
+from upbit_actors.actors.tree import Hub
+from upbit_actors.messages import Credentials, DataType, HubConfig, MyAsset, Ticker, Trade
+from upbit_actors.system.runtime import processes
+from upbit_actors.tools.sim import SimConfig, Simulator
 
 from .components import Collector
 from .helpers import actor, details, drain, next_event, requested, subscribes, wait_for
@@ -212,8 +213,8 @@ def test_no_protocol_violations(sim: Simulator) -> None:
 def test_stop_leaves_no_process(hub: Hub) -> None:
     # Components on both connections: they leave first, while the actors they tell are still
     # there, so Thespian's own shutdown stops every process (nothing needs SIGTERM).
-    hub.spawn("actors.examples.OrderTracker", "last-orders")
-    hub.spawn("actors.examples.TickerBoard", "last-board")
+    hub.spawn(OrderTracker, "last-orders")
+    hub.spawn(TickerBoard, "last-board")
     wait_for(lambda: actor(hub, "connection.private").state == "open", what="the private socket")
     hub.status()
     handle = hub.handle

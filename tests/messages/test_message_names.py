@@ -7,7 +7,7 @@ import collections
 
 import attrs
 
-import messages
+from upbit_actors import messages
 
 
 def test_message_classes_are_attrs_classes() -> None:

@@ -15,8 +15,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import messages
-from system.codec import converter
+from upbit_actors import messages
+from upbit_actors.system.wire.codec import converter
 
 # Fields typed Any hold actor addresses or caller payloads: simple values stand in for them.
 any_values = st.none() | st.integers(-(2**63), 2**63 - 1) | st.text(max_size=8)

@@ -12,14 +12,13 @@ import struct
 import threading
 import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 import websocket
 
-from tools.sim import SimConfig, Simulator
 from tests.polling import wait_for  # noqa: F401 (re-exported for the tests here)
+from upbit_actors.tools.sim import SimConfig, Simulator
 
 FAST = dict(snapshot_delays=(0.02, 0.04), error_close_delay=0.15, handshake_limit=0, markets=12, rate=200.0)
 """Settings most tests use: quick snapshots, no handshake limit, a small market."""
@@ -125,7 +124,8 @@ def port_is_closed(port: int) -> bool:
         return s.connect_ex(("127.0.0.1", port)) != 0
 
 
-SHARED_SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "upbit" / "samples"
+from tests.paths import SHARED_SAMPLES
+
 """The documented Upbit frames, in the ``shared/`` folder that sits beside the repository."""
 
 

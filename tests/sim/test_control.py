@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -12,6 +11,7 @@ import urllib.request
 
 import pytest
 
+from tests.paths import REPO
 from tests.sim.conftest import Client, port_is_closed, subscribe
 
 
@@ -67,10 +67,10 @@ def test_http_errors_and_rest_market_list(sim) -> None:
 @pytest.mark.timeout(30)
 def test_cli_prints_urls_then_serves_until_interrupted(tmp_path) -> None:
     process = subprocess.Popen(
-        [sys.executable, "-m", "tools.cli", "sim", "--port", "0", "--control-port", "0", "--rate", "100",
+        [sys.executable, "-m", "upbit_actors.tools.cli", "sim", "--port", "0", "--control-port", "0", "--rate", "100",
          "--markets", "KRW-BTC,KRW-ETH", "--seed", "3", "--idle-timeout", "30", "--message-limits", "10/1"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))),
+        cwd=REPO,
     )
     try:
         ready = json.loads(process.stdout.readline())
@@ -87,7 +87,7 @@ def test_cli_prints_urls_then_serves_until_interrupted(tmp_path) -> None:
 
 
 def test_stop_closes_every_socket_and_joins_the_thread(connect) -> None:
-    from tools.sim import SimConfig, Simulator
+    from upbit_actors.tools.sim import SimConfig, Simulator
 
     sim = Simulator(SimConfig(markets=2, handshake_limit=0)).start()
     try:

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import json
 
 import orjson
 import pytest
 
 from tests.sim.conftest import shared_sample
-from tools.sim import frames
-from tools.sim.encode import SIMPLE_KEYS, encode, fixed8, java_double, to_simple
-from tools.sim.market import MarketModel
-from tools.sim.markets import MarketDirectory
-from tools.sim.private import Accounts
+from upbit_actors.tools.sim import frames
+from upbit_actors.tools.sim.encode import SIMPLE_KEYS, encode, fixed8, java_double, to_simple
+from upbit_actors.tools.sim.market import MarketModel
+from upbit_actors.tools.sim.markets import MarketDirectory
+from upbit_actors.tools.sim.private import Accounts
 
 T0 = 1_730_336_862_000
 

@@ -6,11 +6,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tools.sim import frames
-from tools.sim.candles import INTERVALS, CandleSet
-from tools.sim.market import BOOK_GRID_MS, DAY_MS, MarketModel
-from tools.sim.markets import MarketDirectory, load_codes, synthetic_codes
-from tools.sim.pacer import Pacer
+from upbit_actors.tools.sim import frames
+from upbit_actors.tools.sim.candles import INTERVALS, CandleSet
+from upbit_actors.tools.sim.market import BOOK_GRID_MS, DAY_MS, MarketModel
+from upbit_actors.tools.sim.markets import MarketDirectory, load_codes, synthetic_codes
+from upbit_actors.tools.sim.pacer import Pacer
 
 T0 = 1_730_336_862_000  # 2024-10-31T01:07:42Z
 

@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tools.sim.errors import error_frame
-from tools.sim.markets import MarketDirectory
-from tools.sim.protocol import ListSubscriptions, ParseOptions, Rejected, Subscribe, parse_request
-from tools.sim.routes import ALL_CODES, describe, expand, split_depth
+from upbit_actors.tools.sim.errors import error_frame
+from upbit_actors.tools.sim.markets import MarketDirectory
+from upbit_actors.tools.sim.protocol import ListSubscriptions, ParseOptions, Rejected, Subscribe, parse_request
+from upbit_actors.tools.sim.routes import ALL_CODES, describe, expand, split_depth
 
 DIRECTORY = MarketDirectory(["KRW-BTC", "KRW-ETH", "BTC-ETH"], seed=1)
 PRIVATE = ParseOptions(private_path=True, authenticated=True)

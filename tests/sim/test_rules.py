@@ -5,10 +5,10 @@ from __future__ import annotations
 import jwt
 import pytest
 
-from tools.sim.auth import NonceLedger, check_authorization
-from tools.sim.faults import Faults
-from tools.sim.limits import HandshakeLimiter, SlidingWindows
-from tools.sim.private import Accounts
+from upbit_actors.tools.sim.auth import NonceLedger, check_authorization
+from upbit_actors.tools.sim.faults import Faults
+from upbit_actors.tools.sim.limits import HandshakeLimiter, SlidingWindows
+from upbit_actors.tools.sim.private import Accounts
 
 KEYS = {"ak": "s" * 64}
 

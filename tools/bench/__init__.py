@@ -14,9 +14,9 @@ __all__ = ["BENCHMARKS", "HELP", "add_arguments", "run"]
 HELP = "run a benchmark and print its figures"
 
 BENCHMARKS: dict[str, str] = {
-    "codec": "tools.bench.codec",
-    "sim": "tools.bench.sim",
-    "pipeline": "tools.bench.pipeline",
+    "codec": "upbit_actors.tools.bench.codec",
+    "sim": "upbit_actors.tools.bench.sim",
+    "pipeline": "upbit_actors.tools.bench.pipeline",
 }
 """Benchmark name -> module."""
 

@@ -4,7 +4,7 @@ Builds a batch of realistic frames of every data type in DEFAULT and SIMPLE, wit
 number spellings (SPEC §3.8: DEFAULT prices like ``1.16539E8`` and sizes like ``0.00077720``,
 SIMPLE prices plain and small sizes like ``7.9276E-4``), 30-unit order books (the live default,
 SPEC §3.3) and ``sequential_id`` above 2**53. Then it times, best of R rounds, ``orjson.loads``
-over every frame and ``system.codec.decode_batch`` over the same frames, per type and in total.
+over every frame and ``system.wire.codec.decode_batch`` over the same frames, per type and in total.
 The target is a ratio codec/orjson of at least 0.5. Figures only, never assertions.
 """
 
@@ -20,10 +20,10 @@ from typing import Any
 
 import orjson
 
-from messages.market import OrderbookUnit
-from messages.private import AssetBalance
-from system.codec import decode_batch
-from system.codec.wire import EVENT_TYPES, SIMPLE_KEYS
+from upbit_actors.messages.market import OrderbookUnit
+from upbit_actors.messages.private import AssetBalance
+from upbit_actors.system.wire.codec import decode_batch
+from upbit_actors.system.wire.codec.wire import EVENT_TYPES, SIMPLE_KEYS
 
 __all__ = ["HELP", "add_arguments", "make_frames", "run"]
 

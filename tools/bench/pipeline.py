@@ -150,10 +150,10 @@ def _step(hub: Any, sim: Any, streams: dict, counters: dict, rate: float, args: 
 
 
 def run(args: argparse.Namespace) -> int:
-    from messages import DataType, HubConfig
-    from system.hub import Hub
-    from tools.sim import SimConfig, Simulator
-    from tools.sim.markets import synthetic_codes
+    from upbit_actors.actors.tree import Hub
+    from upbit_actors.messages import DataType, HubConfig
+    from upbit_actors.tools.sim import SimConfig, Simulator
+    from upbit_actors.tools.sim.markets import synthetic_codes
 
     rates = [float(r) for r in args.rates.split(",") if r]
     codes = synthetic_codes(args.markets)

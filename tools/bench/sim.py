@@ -102,8 +102,8 @@ def _step(sim: Any, rate: float, args: argparse.Namespace, codes: list[str]) -> 
 
 
 def run(args: argparse.Namespace) -> int:
-    from tools.sim import SimConfig, Simulator
-    from tools.sim.markets import synthetic_codes
+    from upbit_actors.tools.sim import SimConfig, Simulator
+    from upbit_actors.tools.sim.markets import synthetic_codes
 
     rates = [float(r) for r in args.rates.split(",") if r]
     config = SimConfig(rate=0.0, markets=args.markets, number_style=args.number_style, handshake_limit=0,

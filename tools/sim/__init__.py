@@ -7,7 +7,7 @@ catch our client's mistakes.
 
 Python API (tests run it in a background thread with its own event loop)::
 
-    from tools.sim import Simulator, SimConfig
+    from upbit_actors.tools.sim import Simulator, SimConfig
     with Simulator(SimConfig(seed=1, rate=200.0, markets=20, idle_timeout=1.0)) as sim:
         sim.public_url, sim.private_url, sim.control_url, sim.port, sim.control_port, sim.urls
         sim.make_token(nonce=None, algorithm="HS256")          # a JWT the private path accepts
@@ -65,7 +65,7 @@ Modules: ``config`` (SimConfig), ``protocol`` (request parsing), ``routes`` (sub
 
 from __future__ import annotations
 
-from tools.sim.config import SimConfig
-from tools.sim.simulator import Runtime, Simulator
+from upbit_actors.tools.sim.config import SimConfig
+from upbit_actors.tools.sim.simulator import Runtime, Simulator
 
 __all__ = ["Runtime", "SimConfig", "Simulator"]

@@ -13,8 +13,8 @@ import json
 import signal
 import sys
 
-from tools.sim.config import SimConfig
-from tools.sim.simulator import Runtime
+from upbit_actors.tools.sim.config import SimConfig
+from upbit_actors.tools.sim.simulator import Runtime
 
 __all__ = ["HELP", "add_arguments", "config_from_args", "run"]
 

@@ -17,7 +17,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import orjson
 
-from tools.sim.ops import Operations
+from upbit_actors.tools.sim.ops import Operations
 
 __all__ = ["POST_OPERATIONS", "ControlServer"]
 

@@ -5,6 +5,8 @@ Every query takes ``now`` (seconds, the server's clock); a fault ends by itself 
 
 from __future__ import annotations
 
+from upbit_actors.system.errors import SimRequestError
+
 __all__ = ["Faults"]
 
 
@@ -35,7 +37,7 @@ class Faults:
 
     def refuse(self, now: float, seconds: float, status: int = 503) -> None:
         if status not in (429, 503):
-            raise ValueError("refusal status must be 503 or 429")
+            raise SimRequestError("refusal status must be 503 or 429")
         self.refuse_until, self.refuse_status = now + seconds, status
 
     def slow(self, now: float, seconds: float, delay: float) -> None:

@@ -11,8 +11,8 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from tools.sim.candles import Candle
-from tools.sim.market import CodeState
+from upbit_actors.tools.sim.candles import Candle
+from upbit_actors.tools.sim.market import CodeState
 
 __all__ = ["candle", "list_subscriptions", "orderbook", "status_up", "ticker", "trade"]
 

@@ -17,9 +17,9 @@ import math
 import random
 from typing import NamedTuple
 
-from tools.sim.book import MAX_UNITS, Book
-from tools.sim.candles import CandleSet
-from tools.sim.markets import Instrument, MarketDirectory
+from upbit_actors.tools.sim.book import MAX_UNITS, Book
+from upbit_actors.tools.sim.candles import CandleSet
+from upbit_actors.tools.sim.markets import Instrument, MarketDirectory
 
 __all__ = ["BOOK_GRID_MS", "DAY_MS", "CodeState", "Event", "MarketModel"]
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from tools.sim import errors
-from tools.sim.market import MarketModel
-from tools.sim.pacer import Pacer
-from tools.sim.private import Accounts
-from tools.sim.server import WebSocketSide
-from tools.sim.routes import describe
-from tools.sim.stats import ConnectionRecord
+from upbit_actors.tools.sim import errors
+from upbit_actors.tools.sim.market import MarketModel
+from upbit_actors.tools.sim.pacer import Pacer
+from upbit_actors.tools.sim.private import Accounts
+from upbit_actors.tools.sim.routes import describe
+from upbit_actors.tools.sim.server import WebSocketSide
+from upbit_actors.tools.sim.stats import ConnectionRecord
 
 __all__ = ["GARBAGE", "Operations"]
 

@@ -13,6 +13,8 @@ import random
 import uuid
 from typing import Any
 
+from upbit_actors.system.errors import SimRequestError
+
 __all__ = ["Accounts", "Order", "PrivateEvent"]
 
 _SIDES = {"bid": "BID", "buy": "BID", "ask": "ASK", "sell": "ASK"}
@@ -91,7 +93,7 @@ class Accounts:
         """A new order in state ``wait``: locks funds, emits myOrder then myAsset."""
         side_code = _SIDES.get(side.lower() if isinstance(side, str) else side)
         if side_code is None or ord_type not in _ORDER_TYPES:
-            raise ValueError(f"bad side or ord_type: {side!r}, {ord_type!r}")
+            raise SimRequestError(f"bad side or ord_type: {side!r}, {ord_type!r}")
         order = Order(self.new_uuid(), access_key, code, side_code, ord_type,
                       None if price is None else float(price), None if volume is None else float(volume),
                       identifier, time_in_force, now_ms)
@@ -117,7 +119,7 @@ class Accounts:
         """Fill some or all of an order: a ``trade`` event, then ``done`` if nothing remains."""
         order = self.orders[order_uuid]
         if order.state not in ("wait", "watch"):
-            raise ValueError(f"order {order_uuid} is {order.state}")
+            raise SimRequestError(f"order {order_uuid} is {order.state}")
         price = order.price if order.ord_type == "limit" else market_price
         if order.remaining is None:  # a "price" / "best" bid spends an amount, not a volume
             left = order.price - order.funds
@@ -157,7 +159,7 @@ class Accounts:
         """Cancel what remains: a ``cancel`` event and the unlocked balance."""
         order = self.orders[order_uuid]
         if order.state not in ("wait", "watch"):
-            raise ValueError(f"order {order_uuid} is {order.state}")
+            raise SimRequestError(f"order {order_uuid} is {order.state}")
         currency = order.quote if order.side == "BID" else order.base
         return [*self._finish(order, "cancel", now_ms), self._asset(order.access_key, (currency,), now_ms)]
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import orjson
 
-from tools.sim import errors
+from upbit_actors.tools.sim import errors
 
 __all__ = [
     "CANDLE_TYPES",

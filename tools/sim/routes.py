@@ -12,7 +12,7 @@ import dataclasses
 from collections.abc import Iterable
 from typing import Any, Protocol
 
-from tools.sim.protocol import PRIVATE_TYPES, Subscribe
+from upbit_actors.tools.sim.protocol import PRIVATE_TYPES, Subscribe
 
 __all__ = [
     "ALL_CODES",

@@ -21,19 +21,19 @@ from websockets.asyncio.server import Server, serve
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
-from tools.sim import errors, frames
-from tools.sim.auth import NonceLedger, check_authorization
-from tools.sim.config import SimConfig
-from tools.sim.connection import SimConnection, SimServerConnection
-from tools.sim.faults import Faults
-from tools.sim.hub import Hub
-from tools.sim.limits import HandshakeLimiter, SlidingWindows
-from tools.sim.market import MarketModel
-from tools.sim.markets import MarketDirectory, load_codes, synthetic_codes
-from tools.sim.private import Accounts
-from tools.sim.protocol import ListSubscriptions, ParseOptions, Rejected, parse_request
-from tools.sim.routes import describe
-from tools.sim.stats import ConnectionRecord, Stats
+from upbit_actors.tools.sim import errors, frames
+from upbit_actors.tools.sim.auth import NonceLedger, check_authorization
+from upbit_actors.tools.sim.client import SimConnection, SimServerConnection
+from upbit_actors.tools.sim.config import SimConfig
+from upbit_actors.tools.sim.fanout import Fanout
+from upbit_actors.tools.sim.faults import Faults
+from upbit_actors.tools.sim.limits import HandshakeLimiter, SlidingWindows
+from upbit_actors.tools.sim.market import MarketModel
+from upbit_actors.tools.sim.markets import MarketDirectory, load_codes, synthetic_codes
+from upbit_actors.tools.sim.private import Accounts
+from upbit_actors.tools.sim.protocol import ListSubscriptions, ParseOptions, Rejected, parse_request
+from upbit_actors.tools.sim.routes import describe
+from upbit_actors.tools.sim.stats import ConnectionRecord, Stats
 
 __all__ = ["PRIVATE_PATH", "PUBLIC_PATH", "WebSocketSide"]
 
@@ -71,7 +71,7 @@ class WebSocketSide:
         self.limiter = HandshakeLimiter(
             config.handshake_limit, config.handshake_ban_after, config.handshake_ban_seconds)
         self.market = MarketModel(self.directory, config.seed, int(time.time() * 1000), config.trade_share)
-        self.hub = Hub(config, self.market, self.stats, self.faults, self._schedule)
+        self.hub = Fanout(config, self.market, self.stats, self.faults, self._schedule)
         self.server: Server | None = None
         self.port = 0
         self._ids = itertools.count(1)

@@ -16,10 +16,11 @@ from typing import Any, TypeVar
 
 import jwt
 
-from tools.sim.config import SimConfig
-from tools.sim.control import ControlServer
-from tools.sim.ops import Operations
-from tools.sim.server import PRIVATE_PATH, PUBLIC_PATH, WebSocketSide
+from upbit_actors.system.errors import SimulatorError
+from upbit_actors.tools.sim.config import SimConfig
+from upbit_actors.tools.sim.control import ControlServer
+from upbit_actors.tools.sim.ops import Operations
+from upbit_actors.tools.sim.server import PRIVATE_PATH, PUBLIC_PATH, WebSocketSide
 
 __all__ = ["Runtime", "Simulator"]
 
@@ -78,7 +79,7 @@ class Simulator:
     def start(self, timeout: float = 10.0) -> Simulator:
         """Start the thread and both servers; returns once they accept connections."""
         if self._thread is not None:
-            raise RuntimeError("already started")
+            raise SimulatorError("already started")
         ready = threading.Event()
         failure: list[BaseException] = []
 
@@ -111,7 +112,7 @@ class Simulator:
         if not ready.wait(timeout) or failure:
             self._thread.join(timeout)
             self._thread = None
-            raise RuntimeError("simulator failed to start") from (failure[0] if failure else None)
+            raise SimulatorError("simulator failed to start") from (failure[0] if failure else None)
         return self
 
     def stop(self, timeout: float = 10.0) -> None:
@@ -134,7 +135,7 @@ class Simulator:
         self, factory: Callable[..., Awaitable[T]], *args: Any, timeout: float = 10.0, **kwargs: Any
     ) -> T:
         if self._loop is None or self._thread is None:
-            raise RuntimeError("simulator is not running")
+            raise SimulatorError("simulator is not running")
         future = asyncio.run_coroutine_threadsafe(factory(*args, **kwargs), self._loop)
         return future.result(timeout)
 

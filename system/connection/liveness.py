@@ -1,0 +1,146 @@
+"""Link liveness for one connection: when to ping, and when to call the socket dead.
+
+Upbit never pings; it drops a socket with no traffic after ~60 s live (docs say 120 s), with an
+abrupt 1006 close, and answers protocol pings in ~165 ms (SPEC §4). Quiet streams (myOrder and
+myAsset send nothing until the account changes, SPEC §3.5-3.6, §10.14) must therefore ping, and
+a half-open TCP socket shows itself only by a missing pong. So:
+
+- a ping every ``ping_interval`` while open;
+- dead when no frame at all (pong, data, ``{"status":"UP"}``) arrived within ``pong_timeout``
+  after a ping: a quiet stream that answers pings is alive;
+- optionally dead when a subscribed stream delivers no DATA frame for ``stall_timeout``
+  (Upbit sends nothing for a broken subscription, SPEC §2.2, §10.10). Off by default and meant for
+  busy public streams only: a quiet market, an only_snapshot-only set or a private stream is
+  silent by nature.
+
+Pure: every method takes ``now``. Exception tree: ``ValueError`` for bad parameters only.
+"""
+
+from __future__ import annotations
+
+import enum
+
+from attrs import define, field
+
+from upbit_actors.messages.lifecycle import HubConfig
+from upbit_actors.system.errors import ConfigError
+
+__all__ = ["LinkAction", "Liveness"]
+
+
+class LinkAction(enum.StrEnum):
+    """What the connection should do now; compares equal to ``"ping"`` / ``"dead"``."""
+
+    PING = "ping"
+    """Send a protocol ping, then call ``on_ping_sent``."""
+    DEAD = "dead"
+    """Close the socket and reconnect."""
+
+
+@define
+class Liveness:
+    """Ping schedule and dead-link judgement for one socket."""
+
+    ping_interval: float
+    """Seconds between pings (HubConfig.ping_interval; under Upbit's ~60 s idle close)."""
+    pong_timeout: float
+    """Seconds after a ping by which some frame must have arrived (HubConfig.pong_timeout)."""
+    stall_timeout: float | None = None
+    """Seconds without a data frame while data is expected before the link is dead; None: off."""
+    _open: bool = field(default=False, init=False)
+    _last_ping: float = field(default=0.0, init=False)
+    """When the last ping went out (or the socket opened)."""
+    _unanswered_ping: float | None = field(default=None, init=False)
+    """Time of the oldest ping not yet followed by any frame."""
+    _last_frame: float = field(default=0.0, init=False)
+    _data_clock: float | None = field(default=None, init=False)
+    """Latest of the last data frame and the moment data became expected; None: not expected."""
+
+    def __attrs_post_init__(self) -> None:
+        if self.ping_interval <= 0 or self.pong_timeout <= 0:
+            raise ConfigError("ping_interval and pong_timeout must be > 0")
+        if self.stall_timeout is not None and self.stall_timeout <= 0:
+            raise ConfigError("stall_timeout must be > 0 or None")
+
+    @classmethod
+    def from_config(cls, config: HubConfig, stall_timeout: float | None = None) -> Liveness:
+        return cls(
+            ping_interval=config.ping_interval, pong_timeout=config.pong_timeout, stall_timeout=stall_timeout
+        )
+
+    # -- inputs ---------------------------------------------------------------------------
+
+    def reset(self, now: float) -> None:
+        """A new socket opened at ``now``: first ping one interval later, no data expected yet."""
+        self._open = True
+        self._last_ping = self._last_frame = now
+        self._unanswered_ping = None
+        self._data_clock = None
+
+    on_open = reset
+
+    def on_closed(self) -> None:
+        """No socket: no pings, no judgements."""
+        self._open = False
+
+    def on_frame(self, now: float, *, data: bool = False) -> None:
+        """Any frame or pong arrived; ``data=True`` for a market/private data frame."""
+        self._last_frame = max(self._last_frame, now)
+        self._unanswered_ping = None
+        if data and self._data_clock is not None:
+            self._data_clock = max(self._data_clock, now)
+
+    on_pong = on_frame
+
+    def on_data(self, now: float) -> None:
+        """A data frame arrived (it is also a frame)."""
+        self.on_frame(now, data=True)
+
+    def on_ping_sent(self, now: float) -> None:
+        self._last_ping = now
+        if self._unanswered_ping is None:
+            self._unanswered_ping = now
+
+    def expect_data(self, now: float, expected: bool) -> None:
+        """Data should (or need not) flow from ``now``: call with True after sending a set with
+        streaming public types, False for an empty, private-only or only_snapshot-only set."""
+        if not expected:
+            self._data_clock = None
+        elif self._data_clock is None:
+            self._data_clock = now
+
+    # -- decisions ------------------------------------------------------------------------
+
+    def _dead_at(self) -> float | None:
+        times = []
+        if self._unanswered_ping is not None:
+            times.append(self._unanswered_ping + self.pong_timeout)
+        if self.stall_timeout is not None and self._data_clock is not None:
+            times.append(self._data_clock + self.stall_timeout)
+        return min(times) if times else None
+
+    def next_action(self, now: float) -> LinkAction | None:
+        """``DEAD`` takes precedence over ``PING``; None when nothing is due."""
+        if not self._open:
+            return None
+        dead_at = self._dead_at()
+        if dead_at is not None and now >= dead_at:
+            return LinkAction.DEAD
+        if now >= self._last_ping + self.ping_interval:
+            return LinkAction.PING
+        return None
+
+    def next_deadline(self) -> float | None:
+        """When ``next_action`` may next return something; None when closed."""
+        if not self._open:
+            return None
+        dead_at = self._dead_at()
+        ping_at = self._last_ping + self.ping_interval
+        return ping_at if dead_at is None else min(ping_at, dead_at)
+
+    def status(self, now: float) -> dict[str, float | bool | None]:
+        return {
+            "open": self._open,
+            "since_frame": now - self._last_frame if self._open else None,
+            "ping_unanswered": self._unanswered_ping is not None,
+        }

@@ -1,0 +1,261 @@
+"""Embedding upbit-actors in a bot: start the tree, spawn components, read events in plain Python.
+
+::
+
+    from upbit_actors import DataType, Hub, HubConfig
+
+    with Hub(HubConfig(public_url=url)) as hub:
+        hub.spawn(Board, name="board", codes=["KRW-BTC"])
+        with hub.stream(DataType.TRADE, ["KRW-BTC"]) as trades:      # no actor needed
+            for trade in trades:
+                ...
+        print(hub.status())
+
+``Hub.start`` starts a loopback-only multiprocTCPBase system (``system.runtime``), creates the
+supervisor, and waits until the tree is up; ``Hub.stop`` (or leaving the ``with``) stops every
+actor and process it started. A hub is used from one thread; each ``EventStream`` has its own
+Thespian endpoint (``ActorSystem.private()``) and its own thread.
+
+``HubBase`` knows the tree only through the classes it is given (``root_actor``, ``relay_actor``):
+the embedding layer sits beside the decisions in ``system/`` and does not import the actor
+shells. ``upbit_actors.Hub`` (``actors/tree.py``) is this class bound to the project's
+``Supervisor``.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Callable, Iterable
+from typing import Any, ClassVar
+
+from upbit_actors.messages import (
+    ActorCrashed,
+    AuthFailed,
+    ComponentSpawned,
+    Configure,
+    Credentials,
+    DataType,
+    Directory,
+    HubConfig,
+    ResetAuth,
+    Shutdown,
+    StatusRequest,
+    StreamOptions,
+    StreamSpec,
+    SystemStatus,
+    TreeStopped,
+)
+from upbit_actors.system import runtime
+from upbit_actors.system.embed.attach import SUPERVISOR_NAME, HubError, ask_for, find_supervisor, query_status
+from upbit_actors.system.embed.streams import EventStream
+from upbit_actors.system.supervisor.ledger import STOP_WAIT
+
+__all__ = ["EventStream", "HubBase", "HubError", "SUPERVISOR_NAME", "find_supervisor", "query_status"]
+
+
+class HubBase:
+    """The actor tree, owned by the calling program; ``root_actor`` names the tree's root."""
+
+    root_actor: ClassVar[type | None] = None
+    """The class of the tree's root (a supervisor answering ``Configure``, ``SpawnComponent``,
+    ``StatusRequest`` and ``Shutdown``)."""
+    relay_actor: ClassVar[type | None] = None
+    """The component class ``stream`` spawns to hand events to plain Python."""
+
+    def __init__(self, config: HubConfig | None = None, *, credentials: Credentials | None = None,
+                 admin_port: int | None = None, start_timeout: float = 15.0,
+                 system_options: dict[str, Any] | None = None,
+                 on_failure: Callable[[str], None] | None = None) -> None:
+        self.config = config or HubConfig()
+        self._credentials = credentials
+        self._admin_port = admin_port
+        self._timeout = start_timeout
+        self._system_options = system_options or {}
+        self._system = None
+        self._asys = None
+        self.supervisor = None
+        self.directory: Directory | None = None
+        self.crashes: list[ActorCrashed] = []
+        """Restarts and exits the supervisor reported, oldest first."""
+        self._streams: list[EventStream] = []
+        self.handle: runtime.SystemHandle | None = None
+        """The runtime handle of the last started system (kept after ``stop``)."""
+        self.stop_report: runtime.StopReport | None = None
+        """What ``runtime.stop_system`` found and did at the last ``stop``."""
+        self.on_failure = on_failure
+        """Called (on the monitor thread) with the reason when the tree gives up."""
+        self._failure: str | None = None
+        self.auth_failure: AuthFailed | None = None
+        """The private connection's last authentication failure (reason, failures, whether it
+        still retries); None when none happened since the last ``set_credentials``/``reset_auth``."""
+        self._monitor: _Monitor | None = None
+
+    def __repr__(self) -> str:
+        return f"Hub(admin_port={self.admin_port}, running={self._asys is not None})"
+
+    @property
+    def admin_port(self) -> int | None:
+        return self._system.admin_port if self._system is not None else self._admin_port
+
+    # -- lifecycle ------------------------------------------------------------------------------
+    def start(self) -> HubBase:
+        if self._asys is not None:
+            return self
+        if self.root_actor is None:
+            raise HubError(f"{type(self).__name__} has no root_actor: use upbit_actors.Hub")
+        if runtime.in_actor_process():
+            raise HubError("a Hub cannot start inside an actor process: a component's module was "
+                           "imported and started a hub; keep the bot's start-up under "
+                           "if __name__ == '__main__':")
+        self._system = self.handle = runtime.start_system(self._admin_port, **self._system_options)
+        self._asys = self._system.asys
+        try:
+            self.supervisor = self._asys.createActor(runtime.actor_path(self.root_actor),
+                                                     globalName=SUPERVISOR_NAME)
+            if self._credentials is not None:  # kept by the supervisor for the JWT actor it creates
+                self._asys.tell(self.supervisor, self._credentials)
+            self._monitor = _Monitor(self)
+            if not self._monitor.ready.wait(self._timeout):
+                raise HubError("the actor tree did not come up within the start timeout")
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    @property
+    def failure(self) -> str | None:
+        """Why the tree gave up (the supervisor's restart intensity was exceeded), else None.
+        When set, every stream has ended and the hub should be stopped."""
+        return self._failure
+
+    def stop(self) -> None:
+        """Stop streams, actors and every process the hub started; safe to call twice.
+
+        The orderly part (streams, then the supervisor's ordered shutdown) may be cut short by a
+        Ctrl-C; the system is stopped and swept whatever happens (``runtime.stop_system``)."""
+        try:
+            for stream in list(self._streams):
+                stream.close()
+            if self._monitor is not None:
+                self._monitor.stop()
+                self._monitor = None
+            if self._asys is not None and self.supervisor is not None:
+                try:  # components first, then the infrastructure (the supervisor orders it)
+                    self._ask(self.supervisor, Shutdown(reason="hub stopping"), TreeStopped,
+                              timeout=2 * STOP_WAIT + 1.0)
+                except Exception:  # a dead or stuck tree: stop_system sweeps its processes
+                    pass
+        finally:
+            if self._system is not None:
+                self.stop_report = runtime.stop_system(self._system)
+            self._system = self._asys = self.supervisor = None
+
+    def __enter__(self) -> HubBase:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    # -- components -----------------------------------------------------------------------------
+    def spawn(self, component_class: type | str, name: str, *, restart: bool = False,
+              **params: Any) -> Any:
+        """Create a component actor; ``params`` reach it as ``self.params``. Returns its address.
+
+        ``component_class`` is the class (or its dotted path); it must be importable by the actor
+        processes (see ``runtime.actor_path``), otherwise ``HubError`` says so in one line."""
+        from upbit_actors.messages import SpawnComponent
+
+        msg = SpawnComponent(actor_class=runtime.actor_path(component_class), name=name,
+                             params=tuple(params.items()), restart=restart)
+        reply = self._ask(self.supervisor, msg, ComponentSpawned, match=lambda r: r.name == name)
+        if reply.error:
+            raise HubError(f"cannot spawn component {name!r}: {reply.error}")
+        return reply.address
+
+    def stream(self, data_type: DataType | str, codes: Iterable[str] = (), *, name: str | None = None,
+               callback: Callable[[Any], None] | None = None, maxsize: int = 100_000,
+               **options: Any) -> EventStream:
+        """Events of one stream in plain Python: iterate the result, or pass ``callback``."""
+        spec = StreamSpec(data_type=DataType(data_type), codes=tuple(codes),
+                          options=StreamOptions(**options))
+        name = name or f"stream-{uuid.uuid4().hex[:8]}"
+        address = self.spawn(self.relay_actor, name, specs=(spec,))
+        stream = EventStream(self, name, address, callback=callback, maxsize=maxsize)
+        self._streams.append(stream)
+        return stream
+
+    def set_credentials(self, credentials: Credentials) -> None:
+        """New Upbit keys for the JWT actor (kept by the supervisor across restarts). A private
+        connection that stopped after auth failures tries again with them."""
+        self._credentials = credentials
+        self.auth_failure = None
+        self._tell(credentials)
+
+    def reset_auth(self) -> None:
+        """Ask the private connection to retry after it stopped on repeated auth failures."""
+        self.auth_failure = None
+        self._tell(ResetAuth(reason="asked by the user"))
+
+    def status(self, timeout: float = 3.0) -> SystemStatus:
+        request_id = uuid.uuid4().hex
+        return self._ask(self.supervisor, StatusRequest(request_id=request_id), SystemStatus,
+                         match=lambda r: r.request_id == request_id, timeout=timeout)
+
+    # -- plumbing -------------------------------------------------------------------------------
+    def _tell(self, msg) -> None:
+        if self._asys is None:
+            raise HubError("the hub is not started")
+        self._asys.tell(self.supervisor, msg)
+
+    def _ask(self, address, msg, reply_type: type, *, match=None, timeout: float | None = None):
+        """``ask`` that skips unrelated messages (noting them: a Directory, a crash)."""
+        if self._asys is None:
+            raise HubError("the hub is not started")
+        return ask_for(self._asys, address, msg, reply_type, match=match,
+                       timeout=timeout or self._timeout, on_other=self._note)
+
+    def _note(self, msg) -> None:
+        if isinstance(msg, Directory):
+            if self.directory is None or msg.epoch >= self.directory.epoch:
+                self.directory = msg
+        elif isinstance(msg, AuthFailed):
+            self.auth_failure = msg
+        elif isinstance(msg, ActorCrashed):
+            self.crashes.append(msg)
+            if msg.role == "supervisor" and self._failure is None:
+                self._failure = msg.reason
+                for stream in list(self._streams):
+                    stream._end()
+                if self.on_failure is not None:
+                    self.on_failure(msg.reason)
+
+
+class _Monitor:
+    """The hub's ear: a thread with its own endpoint that configures the supervisor and so
+    becomes its owner, then hears every ``Directory`` and ``ActorCrashed`` as they happen (an
+    escalation ends the streams at once, not at the next call into the hub)."""
+
+    def __init__(self, hub: HubBase) -> None:
+        self._hub = hub
+        self.ready = threading.Event()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="upbit-hub-monitor", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        hub = self._hub
+        with hub._asys.private() as ctx:
+            ctx.tell(hub.supervisor, Configure(role="supervisor", config=hub.config,
+                                               directory=Directory(entries=())))
+            while not self._stop.is_set():
+                msg = ctx.listen(0.2)
+                if msg is None:
+                    continue
+                hub._note(msg)
+                if isinstance(msg, Directory):
+                    self.ready.set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(5)

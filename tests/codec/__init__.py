@@ -1,1 +1,0 @@
-"""Tests of system.codec: decoding Upbit frames, the converter, and the decode command."""

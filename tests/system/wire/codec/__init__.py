@@ -1,0 +1,1 @@
+"""Tests of system.wire.codec: decoding Upbit frames, the converter, and the decode command."""

@@ -1,0 +1,270 @@
+"""The data plane: market ticks, the routing index, snapshot bursts and private events.
+
+The hub knows connections only through :class:`tools.sim.client.SimConnection` (queue and
+flush); it never awaits. One serialised copy of each frame is shared by every connection that
+wants it in the same format (and depth/level for orderbooks).
+"""
+
+from __future__ import annotations
+
+import collections
+import math
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from upbit_actors.tools.sim import frames
+from upbit_actors.tools.sim.client import SimConnection
+from upbit_actors.tools.sim.config import SimConfig
+from upbit_actors.tools.sim.encode import encode
+from upbit_actors.tools.sim.faults import Faults
+from upbit_actors.tools.sim.market import MarketModel
+from upbit_actors.tools.sim.pacer import Pacer
+from upbit_actors.tools.sim.private import PrivateEvent
+from upbit_actors.tools.sim.protocol import Subscribe
+from upbit_actors.tools.sim.routes import ALL_CODES, Route, describe, expand
+from upbit_actors.tools.sim.stats import Stats
+
+__all__ = ["Fanout"]
+
+Schedule = Callable[[float, Callable[[], None]], Any]
+
+
+class Fanout:
+    """Routes market and private frames to connections; ticks the market."""
+
+    def __init__(self, config: SimConfig, market: MarketModel, stats: Stats, faults: Faults,
+                 schedule: Schedule, clock: Callable[[], float] = time.time) -> None:
+        self.config = config
+        self.market = market
+        self.stats = stats
+        self.faults = faults
+        self.schedule = schedule
+        """``schedule(delay, callback)``: the event loop's ``call_later``."""
+        self.clock = clock
+        self.connections: dict[int, SimConnection] = {}
+        self.index: dict[tuple[str, str], dict[tuple[int, Route], SimConnection]]
+        self.index = collections.defaultdict(dict)
+        """(type, code) -> {(connection id, route): connection}."""
+        now = clock()
+        self.pacer = Pacer(config.rate, now)
+        self._last_ms = int(now * 1000)
+        self._second = self._last_ms // 1000
+        self._dirty: dict[int, SimConnection] = {}
+        self._targets_cache: dict[tuple[str, str], list[tuple[Route, SimConnection]]] = {}
+        """(type, code) -> routes receiving REALTIME now; cleared whenever a set changes."""
+
+    # -- subscriptions ---------------------------------------------------------------------
+
+    def add(self, conn: SimConnection) -> None:
+        self.connections[conn.id] = conn
+
+    def remove(self, conn: SimConnection) -> None:
+        self._targets_cache.clear()
+        self._unindex(conn)
+        self.connections.pop(conn.id, None)
+        self._dirty.pop(conn.id, None)
+
+    def _unindex(self, conn: SimConnection) -> None:
+        for route in conn.routes:
+            entries = self.index.get((route.type, route.code))
+            if entries is not None:
+                entries.pop((conn.id, route), None)
+                if not entries:
+                    del self.index[(route.type, route.code)]
+
+    def subscribe(self, conn: SimConnection, request: Subscribe) -> None:
+        """Replace the connection's whole subscription set (SPEC §2.1 rule 1)."""
+        self._targets_cache.clear()
+        self._unindex(conn)
+        conn.request = request
+        conn.routes = expand(request, self.market.directory)
+        conn.generation += 1
+        conn.active = {r for r in conn.routes if r.realtime and not r.snapshot}
+        for route in conn.routes:
+            self.index[(route.type, route.code)][(conn.id, route)] = conn
+        record = self.stats.connections.get(conn.id)
+        if record is not None:
+            record.subscriptions = describe([request])
+        # SPEC §2.1 rule 2 [WIRE]: snapshots arrive in bursts ~180 ms and ~340 ms after.
+        pending = [r for r in conn.routes if r.snapshot]
+        delays = self.config.snapshot_delays or (0.0,)
+        size = math.ceil(len(pending) / len(delays)) if pending else 0
+        generation = conn.generation
+        for i, delay in enumerate(delays):
+            chunk = pending[i * size:(i + 1) * size]
+            if chunk:
+                self.schedule(delay, lambda c=chunk: self._burst(conn, generation, c))
+
+    def _burst(self, conn: SimConnection, generation: int, routes: list[Route]) -> None:
+        if conn.generation != generation or conn.closing or conn.id not in self.connections:
+            return
+        stalled = self.faults.data_stalled(self.clock())
+        for route in routes:
+            if not stalled:
+                frame = self._snapshot(route)
+                if frame is not None:
+                    conn.queue(encode(frame, conn.format, self.config.number_style), route.type)
+            if route.realtime:
+                conn.active.add(route)
+        self._targets_cache.clear()
+        self._dirty[conn.id] = conn
+        self.flush()
+
+    def _snapshot(self, route: Route) -> dict[str, Any] | None:
+        state = self.market.states.get(route.code)
+        if state is None:
+            return None
+        if route.type == "ticker":
+            return frames.ticker(state, "SNAPSHOT", self.market.start_ms)
+        if route.type == "trade":
+            return frames.trade(state, "SNAPSHOT")
+        if route.type == "orderbook":
+            # SPEC §3.3: a quiet book's snapshot carries the time of its last change.
+            return frames.orderbook(state, route.depth, route.level, state.book_changed, "SNAPSHOT")
+        candle = state.candles.latest(route.type)
+        return None if candle is None else frames.candle(route.code, route.type, candle, "SNAPSHOT")
+
+    # -- market ------------------------------------------------------------------------------
+
+    def tick(self) -> None:
+        """Advance the market to now, route its frames, flush every connection."""
+        now = self.clock()
+        now_ms = int(now * 1000)
+        stalled = self.faults.data_stalled(now)
+        pacer, market = self.pacer, self.market
+        owed = pacer.owed(now)
+        if owed > 0:
+            start, span = self._last_ms, max(0, now_ms - self._last_ms)
+            planned = max(1, math.ceil(owed / pacer.average_cost))
+            i = 0
+            while owed > 0:
+                i += 1
+                ts = start + span * min(i, planned) // planned
+                if ts // 1000 != self._second:
+                    self._flush_candles(stalled)
+                    self._second = ts // 1000
+                event = market.step(ts)
+                pacer.spend(event.cost)
+                owed -= event.cost
+                if event.kind == "trade" and not stalled:
+                    self._route_trade(event.code)
+        if now_ms // 1000 != self._second:
+            self._flush_candles(stalled)
+            self._second = now_ms // 1000
+        for code, slot in market.due_books(now_ms):
+            if not stalled:
+                self._route_book(code, slot)
+        self._last_ms = now_ms
+        self.flush()
+
+    def _targets(self, kind: str, code: str) -> list[tuple[Route, SimConnection]]:
+        key = (kind, code)
+        targets = self._targets_cache.get(key)
+        if targets is None:
+            entries = self.index.get(key) or {}
+            targets = [(route, conn) for (_, route), conn in entries.items() if route in conn.active]
+            self._targets_cache[key] = targets
+        return targets
+
+    def _send_shared(
+        self, targets: list[tuple[Route, SimConnection]], kind: str, frame: dict[str, Any]
+    ) -> None:
+        cache: dict[str, bytes] = {}
+        style = self.config.number_style
+        for _, conn in targets:
+            data = cache.get(conn.format)
+            if data is None:
+                data = cache[conn.format] = encode(frame, conn.format, style)
+            conn.queue(data, kind)
+            self._dirty[conn.id] = conn
+
+    def _route_trade(self, code: str) -> None:
+        targets = self._targets("trade", code)
+        if targets:
+            self._send_shared(targets, "trade", frames.trade(self.market.states[code], "REALTIME"))
+        targets = self._targets("ticker", code)
+        if targets:
+            frame = frames.ticker(self.market.states[code], "REALTIME", self.market.start_ms)
+            self._send_shared(targets, "ticker", frame)
+
+    def _route_book(self, code: str, slot: int) -> None:
+        targets = self._targets("orderbook", code)
+        if not targets:
+            return
+        state = self.market.states[code]
+        cache: dict[tuple[str, int, float], bytes] = {}
+        for route, conn in targets:
+            key = (conn.format, route.depth, route.level)
+            data = cache.get(key)
+            if data is None:
+                frame = frames.orderbook(state, route.depth, route.level, slot, "REALTIME")
+                data = cache[key] = encode(frame, conn.format, self.config.number_style)
+            conn.queue(data, "orderbook")
+            self._dirty[conn.id] = conn
+
+    def _flush_candles(self, stalled: bool) -> None:
+        for code, kind, candle in self.market.flush_candles():
+            targets = None if stalled else self._targets(kind, code)
+            if targets:
+                self._send_shared(targets, kind, frames.candle(code, kind, candle, "REALTIME"))
+
+    # -- private -----------------------------------------------------------------------------
+
+    def deliver(self, events: Iterable[PrivateEvent]) -> None:
+        """Send myOrder / myAsset frames to the connections of their access key."""
+        stalled = self.faults.data_stalled(self.clock())
+        for event in events:
+            kind = event.frame["type"]
+            code = event.frame.get("code", ALL_CODES)
+            seen: set[int] = set()
+            for key in {(kind, code), (kind, ALL_CODES)}:
+                for route, conn in self._targets(*key):
+                    if conn.access_key != event.access_key or conn.id in seen or stalled:
+                        continue
+                    seen.add(conn.id)
+                    conn.queue(encode(event.frame, conn.format, self.config.number_style), kind)
+                    self._dirty[conn.id] = conn
+        self.flush()
+
+    # -- output ------------------------------------------------------------------------------
+
+    def send_control(self, conn: SimConnection, frame: dict[str, Any], kind: str) -> None:
+        """Send a non-market frame now (error, status, LIST_SUBSCRIPTIONS answer)."""
+        if self.faults.data_stalled(self.clock()):
+            return
+        # Errors and status frames keep one shape whatever the format; answers follow it.
+        fmt = conn.format if kind == "list_subscriptions" else "DEFAULT"
+        data = encode(frame, fmt, self.config.number_style)
+        conn.queue(data if self.config.control_frames_binary else data.decode(), kind)
+        self._dirty[conn.id] = conn
+        self.flush()
+
+    def send_raw(self, conn: SimConnection, data: bytes, kind: str) -> None:
+        """Send arbitrary bytes as one BINARY frame now (the garbage fault)."""
+        conn.queue(data, kind)
+        self._dirty[conn.id] = conn
+        self.flush()
+
+    def flush(self) -> None:
+        """Write every connection's queued frames; handle slow consumers."""
+        if not self._dirty:
+            return
+        dirty, self._dirty = self._dirty, {}
+        now = self.clock()
+        cfg = self.config
+        drop = cfg.slow_consumer == "drop"
+        for conn in dirty.values():
+            queued = len(conn.pending)
+            written, problem = conn.flush(cfg.max_write_buffer, drop)
+            if written:
+                conn.last_traffic = now
+                for kind, count in written.items():
+                    self.stats.sent(conn.id, kind, count)
+            if problem in ("slow", "dropped"):
+                self.stats.dropped_frames += queued
+                if problem == "slow":
+                    buffered = conn.ws.transport.get_write_buffer_size()
+                    self.stats.violation(now, "slow_consumer", conn.id, buffered=buffered)
+                    conn.close_reason, conn.closing = "slow_consumer", True
+                    conn.ws.transport.abort()
