@@ -26,7 +26,7 @@ from upbit_actors.messages import (
     KeysState,
     SetSubscriptions,
 )
-from upbit_actors.system.registry.book import SubscriptionBook
+from upbit_actors.system.registry.book import GENERATIONS_PER_SECOND, SubscriptionBook
 
 __all__ = ["RegistryActor"]
 
@@ -45,7 +45,10 @@ class RegistryActor(BaseActor):
 
     def on_configure(self, msg: Configure) -> None:
         if self.book is None:
-            self.book = SubscriptionBook.from_config(self.config)
+            # Generations count from our start time in microseconds, so they stay above the
+            # last instance's even when no checkpoint survived (GENERATIONS_PER_SECOND).
+            self.book = SubscriptionBook.from_config(
+                self.config, generation_base=int(time.time() * GENERATIONS_PER_SECOND))
             if msg.state:
                 try:
                     self.book.restore(msg.state, time.monotonic())

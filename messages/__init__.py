@@ -7,7 +7,7 @@ module                 protocol
 ``market``             public events: Ticker, Trade, Orderbook, Candle
 ``private``            private events: MyOrder, MyAsset
 ``server``             non-data server frames and the codec's DecodeError
-``subscription``       Subscribe / Unsubscribe / rejection / merged set / routing table
+``subscription``       SetSubscriptions / replies / rejection / merged set / routing table
 ``connection``         socket lifecycle, frame and event batches, alerts
 ``auth``               keys in, tokens out (secrets hidden from repr)
 ``lifecycle``          configuration, directory, supervision, shutdown

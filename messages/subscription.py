@@ -2,13 +2,14 @@
 
 Flow (STYLE.md)::
 
-    component --SetSubscriptions (or Subscribe/Unsubscribe)--> registry --MergedSubscription--> rate limiter --> connection
-    registry --SubscriptionRejected/Subscribed--> component
+    component --SetSubscriptions--> registry --MergedSubscription--> rate limiter --> connection
+    registry --Subscribed/Unsubscribed/SubscriptionRejected--> component
     registry --RoutingTable--> router
 
-A component asks with ``StreamSpec`` (one type, several codes, options). The registry splits it
-into ``StreamKey`` units, reference-counts them per component, and merges every component's keys
-into one ``MergedSubscription`` per endpoint: Upbit keeps ONE subscription set per connection and
+A component asks with ``StreamSpec`` (one type, several codes, options) and always sends the
+whole set it wants, numbered (``SetSubscriptions``). The registry splits each spec into
+``StreamKey`` units, reference-counts them per component, and merges every component's keys into
+one ``MergedSubscription`` per endpoint: Upbit keeps ONE subscription set per connection and
 every request replaces it (SPEC §2.1), so only the whole merged set is ever sent.
 """
 
@@ -28,10 +29,8 @@ __all__ = [
     "StreamKey",
     "StreamOptions",
     "StreamSpec",
-    "Subscribe",
     "Subscribed",
     "SubscriptionRejected",
-    "Unsubscribe",
     "Unsubscribed",
     "WireStream",
 ]
@@ -69,28 +68,6 @@ class StreamKey:
     code: str | None
     """None for myAsset, and for myOrder on all markets."""
     options: StreamOptions = StreamOptions()
-
-
-@frozen(kw_only=True)
-class Subscribe:
-    """Command: add these streams for the sending component (idempotent per key)."""
-
-    specs: tuple[StreamSpec, ...] = field(converter=tuple)
-    request_id: str = ""
-    """Echoed in the reply."""
-    component: str = ""
-    """Human-readable component name, shown by the status tool."""
-    reply_to: Any = None
-    """Actor address that receives events and replies; None means the sender."""
-
-
-@frozen(kw_only=True)
-class Unsubscribe:
-    """Command: remove these streams for the component (all of them when ``specs`` is empty)."""
-
-    specs: tuple[StreamSpec, ...] = field(converter=tuple, default=())
-    request_id: str = ""
-    reply_to: Any = None
 
 
 @frozen(kw_only=True)
@@ -132,7 +109,7 @@ class Unsubscribed:
 
 @frozen(kw_only=True)
 class SubscriptionRejected:
-    """Reply: the request was invalid and nothing of it reached the wire."""
+    """Reply: a spec is refused (``reason`` says why); the registry holds nothing for it."""
 
     request_id: str
     reason: str

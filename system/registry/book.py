@@ -1,23 +1,28 @@
 """The registry's decisions: who holds which stream, and the one merged set per connection.
 
 Upbit keeps ONE subscription set per connection and every request replaces it (SPEC §2.1,
-§10.1). So components never talk to Upbit: they ``Subscribe`` here, the book counts each
-``StreamKey`` across components, and ``due`` hands out the whole merged set of an endpoint when
-it changed, folding the changes of a short merge window into one request (each request costs
-one of 5 messages/s, SPEC §5, §10.4).
+§10.1). So components never talk to Upbit: each sends its whole wanted set here, numbered
+(``SetSubscriptions``, applied by ``replace``), the book counts each ``StreamKey`` across
+components, and ``due`` hands out the whole merged set of an endpoint when it changed, folding
+the changes of a short merge window into one request (each request costs one of 5 messages/s,
+SPEC §5, §10.4).
 
 This module owns the commands that change the book and the merge window. ``SubscriptionBook``
 extends ``system.registry.state.BookState``, which holds the state and reads it out (routing
 table, status, snapshot layout); ``system.registry.checks`` says why a request is refused.
-``NO_KEYS_REASON``, ``component_ref`` and the snapshot constants are re-exported from here.
+``NO_KEYS_REASON``, ``component_ref`` and the snapshot and generation constants are re-exported
+from here.
 
-- Idempotent (STYLE principle 5): the same ``Subscribe`` twice holds the same keys; a set that
-  returns to what was last emitted emits nothing.
-- Atomic: one invalid spec rejects the whole request and changes nothing.
+- Idempotent (STYLE principle 5): a set already applied (same or lower ``seq``) changes nothing;
+  a merged set that returns to what was last emitted emits nothing.
+- Per spec: an invalid spec, a private one without keys, or one that would overfill its
+  endpoint is rejected on its own, and nothing of it is held; the rest of the set applies.
 - Durable: ``snapshot()`` is a plain picklable copy the supervisor keeps; ``restore`` gives it
   back to a restarted registry, whose generations jump ahead so nothing it emits looks stale.
+  Without a copy, generations still start above the old instance's: they count from
+  ``generation_base``, the start time in microseconds (``GENERATIONS_PER_SECOND``).
 - Keys (issue 5): the JWT actor says whether Upbit keys are loaded (``set_keys``). Known
-  absent: a private Subscribe is rejected with ``NO_KEYS_REASON``, and keys already held are
+  absent: a private spec is rejected with ``NO_KEYS_REASON``, and keys already held are
   dropped with a rejection each, so the private set empties and no private request or socket
   exists without keys. Not known yet (a startup race): accepted. The public side never looks.
 
@@ -46,6 +51,7 @@ from upbit_actors.messages.subscription import (
 from upbit_actors.system.registry.checks import NO_KEYS_REASON, capacity_reason, spec_reason, specs_of
 from upbit_actors.system.registry.merge import merge_keys
 from upbit_actors.system.registry.state import (
+    GENERATIONS_PER_SECOND,
     RESTORE_GENERATION_STEP,
     SNAPSHOT_VERSION,
     BookState,
@@ -56,6 +62,7 @@ from upbit_actors.system.wire.requests import MAX_CODES_PER_REQUEST, stream_keys
 
 __all__ = [
     "DEFAULT_MERGE_WINDOW",
+    "GENERATIONS_PER_SECOND",
     "GONE_LIMIT",
     "NO_KEYS_REASON",
     "RESTORE_GENERATION_STEP",
@@ -85,28 +92,11 @@ class SubscriptionBook(BookState):
     """Codes allowed per spec and per merged set of one endpoint."""
 
     @classmethod
-    def from_config(cls, config: HubConfig) -> SubscriptionBook:
-        return cls(merge_window=config.merge_window, fmt=config.format)
+    def from_config(cls, config: HubConfig, *, generation_base: int = 0) -> SubscriptionBook:
+        """The book of a registry started with ``config``; ``generation_base`` as in ``BookState``."""
+        return cls(merge_window=config.merge_window, fmt=config.format, generation_base=generation_base)
 
     # -- commands -------------------------------------------------------------------------
-
-    def subscribe(
-        self, component: Any, name: str, specs: Sequence[StreamSpec], now: float, request_id: str = ""
-    ) -> Subscribed | SubscriptionRejected:
-        """Hold every key of ``specs`` for ``component`` (a delta), or reject the whole request."""
-        if not specs:
-            return SubscriptionRejected(request_id=request_id, reason="no streams requested")
-        wanted: dict[StreamKey, None] = {}
-        for spec in specs:
-            if reason := spec_reason(spec, self.max_codes, self.keys_loaded):
-                return SubscriptionRejected(request_id=request_id, reason=reason, spec=spec)
-            wanted.update(dict.fromkeys(stream_keys(spec)))
-        holder = self._holders.get(component_ref(component))
-        new_keys = [k for k in wanted if holder is None or k not in holder.keys]
-        if reason := capacity_reason(self._refcount, new_keys, self.max_codes):
-            return SubscriptionRejected(request_id=request_id, reason=reason)
-        self._hold(component, name, new_keys, now)
-        return Subscribed(request_id=request_id, keys=tuple(wanted))
 
     def replace(
         self, component: Any, name: str, specs: Sequence[StreamSpec], now: float, *,
@@ -138,26 +128,28 @@ class SubscriptionBook(BookState):
                 accepted.update(keys)
         released = [k for k in held if k not in accepted]
         added = [k for k in accepted if k not in held]
-        holder = self._hold(component, name, added, now)
-        if released:
+        if released and holder is not None:
             self._release(holder, released, now)
             replies.append(Unsubscribed(request_id=request_id, keys=tuple(released)))
-        if not holder.keys:
+        if accepted:
+            self._hold(component, name, added, now)
+        else:  # holds nothing now: no route (and none made and dropped for an empty first set)
             self._drop_holder(ref)
         if added or not released:
-            replies.append(Subscribed(request_id=request_id, keys=tuple(holder.keys)))
+            replies.append(Subscribed(request_id=request_id, keys=self.keys_of(component)))
+        self._publish_routes()
         return replies
 
-    def _hold(self, component: Any, name: str, keys: Sequence[StreamKey], now: float) -> Holder:
+    def _hold(self, component: Any, name: str, keys: Sequence[StreamKey], now: float) -> None:
         """Add ``keys`` (not held yet) to ``component``'s holder, created if needed."""
         ref = component_ref(component)
         holder = self._holders.get(ref)
         if holder is None:
             holder = self._holders[ref] = Holder(component=component, name=name)
-            self._routing_generation += 1
+            self._routes_changed = True
         elif holder.name != name or holder.component != component:
             holder.name, holder.component = name, component
-            self._routing_generation += 1
+            self._routes_changed = True
         for key in keys:
             holder.keys[key] = None
             count = self._refcount.get(key, 0)
@@ -165,30 +157,11 @@ class SubscriptionBook(BookState):
             if not count:
                 self.changed(key.data_type.endpoint, now)
         if keys:
-            self._routing_generation += 1
-        return holder
+            self._routes_changed = True
 
     def _drop_holder(self, ref: Hashable) -> None:
         if self._holders.pop(ref, None) is not None:
-            self._routing_generation += 1
-
-    def unsubscribe(
-        self, component: Any, specs: Sequence[StreamSpec], now: float, request_id: str = ""
-    ) -> Unsubscribed:
-        """Release the keys of ``specs`` (all the component's keys when empty); unknown keys
-        are ignored, so a repeated ``Unsubscribe`` changes nothing."""
-        holder = self._holders.get(component_ref(component))
-        if holder is None:
-            return Unsubscribed(request_id=request_id, keys=())
-        if specs:
-            asked = [key for spec in specs for key in stream_keys(spec)]
-            keys = tuple(dict.fromkeys(k for k in asked if k in holder.keys))
-        else:
-            keys = tuple(holder.keys)
-        self._release(holder, keys, now)
-        if not holder.keys:
-            self._drop_holder(component_ref(component))
-        return Unsubscribed(request_id=request_id, keys=keys)
+            self._routes_changed = True
 
     def remove_component(self, component: Any, now: float, instance: str = "") -> tuple[StreamKey, ...]:
         """The component exited or died: release everything it held, and ignore the requests
@@ -200,7 +173,14 @@ class SubscriptionBook(BookState):
             self._gone[instance] = None
             while len(self._gone) > GONE_LIMIT:
                 del self._gone[next(iter(self._gone))]
-        return self.unsubscribe(component, (), now).keys
+        holder = self._holders.get(ref)
+        if holder is None:
+            return ()
+        keys = tuple(holder.keys)
+        self._release(holder, keys, now)
+        self._drop_holder(ref)
+        self._publish_routes()
+        return keys
 
     def set_keys(self, loaded: bool, now: float) -> list[tuple[Any, SubscriptionRejected]]:
         """The JWT actor has keys (``loaded``) or none. Without keys every private key held is
@@ -219,6 +199,7 @@ class SubscriptionBook(BookState):
                             SubscriptionRejected(request_id="", reason=NO_KEYS_REASON, spec=spec)))
             if not holder.keys:
                 self._drop_holder(ref)
+        self._publish_routes()
         return out
 
     def _release(self, holder: Holder, keys: Iterable[StreamKey], now: float) -> None:
@@ -233,7 +214,7 @@ class SubscriptionBook(BookState):
                 del self._refcount[key]
                 self.changed(key.data_type.endpoint, now)
         if released:
-            self._routing_generation += 1
+            self._routes_changed = True
 
     # -- merged sets and the merge window -------------------------------------------------
 
@@ -292,8 +273,9 @@ class SubscriptionBook(BookState):
     def restore(self, state: dict[str, Any], now: float) -> None:
         """Replace this book's state with ``state`` from ``snapshot()``.
 
-        Generations jump by ``RESTORE_GENERATION_STEP`` and every non-empty set is emitted
-        again at the next window: the copy may lag what the crashed registry had sent.
+        Generations go ``RESTORE_GENERATION_STEP`` past the saved ones (or to ``generation_base``
+        when that is higher) and every non-empty set is emitted again at the next window: the
+        copy may lag what the crashed registry had sent.
         """
         self._load(state)
         self.resend_all(now)

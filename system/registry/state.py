@@ -9,6 +9,10 @@ tool, and the durable copy.
 - Durable: ``snapshot()`` is a plain picklable copy the supervisor keeps, in the layout
   ``SNAPSHOT_VERSION``; ``_load`` puts one back in a restarted registry, whose generations jump
   ahead by ``RESTORE_GENERATION_STEP`` so nothing it emits looks stale.
+- Generations never restart low: they count from ``generation_base``, which the registry actor
+  takes from the clock (``GENERATIONS_PER_SECOND``), so a registry restarted without a usable
+  checkpoint still emits generations above its predecessor's and the router and limiter do not
+  drop its tables and sets as stale.
 
 Actor addresses are not hashable (``ActorAddress.__hash__ is None``), so components are keyed by
 ``component_ref``; the address itself is kept for the routing table.
@@ -21,13 +25,14 @@ from __future__ import annotations
 from collections.abc import Hashable
 from typing import Any
 
-from attrs import define, field
+from attrs import Factory, define, field
 
 from upbit_actors.messages.common import Endpoint
 from upbit_actors.messages.subscription import Route, RoutingTable, StreamKey, WireStream
 from upbit_actors.system.errors import ConfigError
 
 __all__ = [
+    "GENERATIONS_PER_SECOND",
     "RESTORE_GENERATION_STEP",
     "SNAPSHOT_VERSION",
     "BookState",
@@ -35,10 +40,21 @@ __all__ = [
     "component_ref",
 ]
 
+GENERATIONS_PER_SECOND: int = 1_000_000
+"""Scale of the clock that ``generation_base`` is read from: the registry actor starts every
+generation at its start time in microseconds, ``int(time.time() * GENERATIONS_PER_SECOND)``.
+Each generation rises at most once per command the book handles (one per message the actor
+handles), and the actor cannot handle more than one message per microsecond (a Thespian delivery
+alone takes tens), so an instance that started later begins strictly above anything an earlier
+instance could have emitted, with or without a checkpoint."""
+
 RESTORE_GENERATION_STEP: int = 1_000
-"""How far generations jump on ``restore``: the supervisor's copy can lag the crashed registry
-by the changes made after the last snapshot reached it (normally at most one), and a generation
-the limiter already saw would be dropped as stale."""
+"""How far generations jump past the saved ones on ``restore``: the supervisor's copy can lag the
+crashed registry by the changes made after the last snapshot reached it (normally at most one),
+and a generation the limiter already saw would be dropped as stale. With a clock base this is
+usually below ``generation_base`` already (it is 1 ms on that clock, less than a restart takes);
+it still counts when the wall clock stepped back (``time.time`` is not monotonic) and in tests,
+whose base is 0."""
 
 SNAPSHOT_VERSION: int = 2
 """Layout version of ``snapshot()``; ``restore`` refuses any other."""
@@ -73,13 +89,21 @@ class Holder:
 class BookState:
     """What the subscription book holds, with the routes, status and snapshot read from it."""
 
+    generation_base: int = field(default=0, kw_only=True)
+    """Where the merged-set and routing generations start (the first emitted is one above); the
+    registry actor passes the clock in microseconds (``GENERATIONS_PER_SECOND``), tests 0."""
     _holders: dict[Hashable, Holder] = field(factory=dict, init=False)
     _refcount: dict[StreamKey, int] = field(factory=dict, init=False)
-    _generation: dict[Endpoint, int] = field(factory=lambda: {e: 0 for e in Endpoint}, init=False)
+    _generation: dict[Endpoint, int] = field(
+        default=Factory(lambda self: dict.fromkeys(Endpoint, self.generation_base), takes_self=True), init=False)
     _emitted: dict[Endpoint, tuple[WireStream, ...]] = field(factory=dict, init=False)
     _dirty_since: dict[Endpoint, float] = field(factory=dict, init=False)
     _forced: set[Endpoint] = field(factory=set, init=False)
-    _routing_generation: int = field(default=0, init=False)
+    _routing_generation: int = field(
+        default=Factory(lambda self: self.generation_base, takes_self=True), init=False)
+    _routes_changed: bool = field(default=False, init=False)
+    """A route changed during the current command; ``_publish_routes`` turns that into one new
+    routing generation, so a command raises it by one at most (see ``GENERATIONS_PER_SECOND``)."""
     _seq: dict[Hashable, tuple[int, str]] = field(factory=dict, init=False)
     """Per component address: the ``seq`` and ``instance`` of its last applied SetSubscriptions."""
     _gone: dict[str, None] = field(factory=dict, init=False)
@@ -93,6 +117,12 @@ class BookState:
     def routing_generation(self) -> int:
         """Increases whenever a route changes; send the table when it differs from the last sent."""
         return self._routing_generation
+
+    def _publish_routes(self) -> None:
+        """End of a command: one routing generation for whatever routes it changed."""
+        if self._routes_changed:
+            self._routes_changed = False
+            self._routing_generation += 1
 
     def keys_of(self, component: Any) -> tuple[StreamKey, ...]:
         holder = self._holders.get(component_ref(component))
@@ -147,7 +177,8 @@ class BookState:
 
     def _load(self, state: dict[str, Any]) -> None:
         """Replace this state with ``state`` from ``snapshot()``, nothing pending; generations
-        jump by ``RESTORE_GENERATION_STEP``. ``ValueError`` for another layout version."""
+        go to ``RESTORE_GENERATION_STEP`` past the saved ones, or to ``generation_base`` when that
+        is higher (a later clock). ``ValueError`` for another layout version."""
         version = state.get("version") if isinstance(state, dict) else None
         if version != SNAPSHOT_VERSION:
             raise ConfigError(f"registry snapshot version {version!r} is not {SNAPSHOT_VERSION}")
@@ -162,8 +193,13 @@ class BookState:
                 holder.keys[key] = None
                 self._refcount[key] = self._refcount.get(key, 0) + 1
         saved = state["generations"]
-        self._generation = {e: int(saved.get(e.value, 0)) + RESTORE_GENERATION_STEP for e in Endpoint}
+        self._generation = {e: self._after(saved.get(e.value, 0)) for e in Endpoint}
         self._emitted = {Endpoint(e): tuple(s) for e, s in state["emitted"].items()}
-        self._routing_generation = int(state["routing_generation"]) + RESTORE_GENERATION_STEP
+        self._routing_generation = self._after(state["routing_generation"])
+        self._routes_changed = False
         self._seq = dict(state["seq"])
         self._gone = dict.fromkeys(state["gone"])
+
+    def _after(self, saved: int) -> int:
+        """A restored generation: past the saved one by the step, and never below the base."""
+        return max(int(saved) + RESTORE_GENERATION_STEP, self.generation_base)

@@ -249,19 +249,6 @@ def test_limits_hold_and_the_latest_set_is_always_sent(steps) -> None:
             assert not status["pending"]
 
 
-def test_forget_generations_after_a_registry_restart_without_state() -> None:
-    lim = RateLimiter()
-    lim.on_connection_opened(PUB, 1, 0.0)
-    lim.offer(ms(50, "KRW-A"), 0.0)
-    assert len(lim.poll(0.0)) == 1
-    assert not lim.offer(ms(1, "KRW-B"), 1.0)  # looks stale
-    lim.forget_generations()
-    assert lim.poll(1.0) == []  # the live set is not resent
-    assert lim.offer(ms(1, "KRW-B"), 1.0)
-    assert lim.poll(1.0) == [(PUB, ms(1, "KRW-B"))]
-    assert not lim.offer(ms(1, "KRW-B"), 1.1) and lim.offer(ms(2, "KRW-A"), 1.1)
-
-
 def test_a_restored_limiter_keeps_counting_what_its_predecessor_spent() -> None:
     old = RateLimiter()
     old.on_connection_opened(PUB, 7, 0.0)

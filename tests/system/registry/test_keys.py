@@ -1,23 +1,21 @@
 """upbit_actors.system.registry.book: private subscriptions and whether Upbit keys are loaded (issue 5, SPEC §7).
 
-No keys: a private Subscribe is rejected with a reason that says what to do, and private keys
-already held are dropped (with a rejection each) so the private set empties and nothing private
-reaches the wire. Not known yet: accepted. The public side never changes.
+No keys: a private spec is rejected with a reason that says what to do, and private keys already
+held are dropped (with a rejection each) so the private set empties and nothing private reaches
+the wire. Not known yet: accepted. The public side never changes.
 """
 
 from __future__ import annotations
 
 from upbit_actors.messages.common import DataType, Endpoint
-from upbit_actors.messages.subscription import StreamOptions, StreamSpec, Subscribed, SubscriptionRejected, WireStream
+from upbit_actors.messages.subscription import Subscribed, SubscriptionRejected, WireStream
 from upbit_actors.system.registry.book import NO_KEYS_REASON, SubscriptionBook
+
+from .helpers import FakeComponent, rejections, spec, subscribed
 
 T = DataType
 PUB = Endpoint.PUBLIC
 PRIV = Endpoint.PRIVATE
-
-
-def spec(data_type: DataType, *codes: str, **options: object) -> StreamSpec:
-    return StreamSpec(data_type=data_type, codes=codes, options=StreamOptions(**options))
 
 
 def emitted(book: SubscriptionBook, now: float) -> dict[Endpoint, tuple[WireStream, ...]]:
@@ -33,31 +31,31 @@ def test_unknown_keys_accept_private_subscriptions() -> None:
     # Startup race: the JWT actor has not spoken yet; rejecting now could be wrong.
     book = SubscriptionBook(merge_window=0.0)
     assert book.keys_loaded is None
-    assert isinstance(book.subscribe("a", "a", [spec(T.MY_ASSET)], 0.0), Subscribed)
+    assert isinstance(FakeComponent(book, "a").add(spec(T.MY_ASSET), now=0.0)[0], Subscribed)
     assert emitted(book, 0.0) == {PRIV: (WireStream(data_type=T.MY_ASSET),)}
 
 
 def test_no_keys_rejects_private_and_leaves_public_alone() -> None:
     book = SubscriptionBook(merge_window=0.0)
     assert book.set_keys(False, 0.0) == []
-    reply = book.subscribe("a", "a", [spec(T.MY_ORDER, "KRW-BTC")], 0.0, "r1")
-    assert isinstance(reply, SubscriptionRejected)
+    a = FakeComponent(book, "a")
+    (reply,) = rejections(a.add(spec(T.MY_ORDER, "KRW-BTC"), now=0.0, request_id="r1"))
     assert reply.reason == NO_KEYS_REASON and reply.request_id == "r1"
     assert reply.spec == spec(T.MY_ORDER, "KRW-BTC")
-    # Atomic: a request mixing public and private is rejected whole.
-    mixed = book.subscribe("a", "a", [spec(T.TICKER, "KRW-BTC"), spec(T.MY_ASSET)], 0.0)
-    assert isinstance(mixed, SubscriptionRejected) and mixed.spec == spec(T.MY_ASSET)
     assert book.keys_of("a") == ()
-    assert isinstance(book.subscribe("a", "a", [spec(T.TICKER, "KRW-BTC")], 0.0), Subscribed)
+    # A set mixing public and private: the private spec is rejected, the public one held.
+    mixed = a.add(spec(T.TICKER, "KRW-BTC"), spec(T.MY_ASSET), now=0.0)
+    assert [r.spec for r in rejections(mixed)] == [spec(T.MY_ASSET)]
+    assert [k.data_type for k in subscribed(mixed).keys] == [T.TICKER]
     assert emitted(book, 0.0) == {PUB: (WireStream(data_type=T.TICKER, codes=("KRW-BTC",)),)}
     assert book.status()["keys_loaded"] is False
 
 
 def test_keys_gone_drops_private_keys_and_rejects_their_holders() -> None:
     book = SubscriptionBook(merge_window=0.0)
-    book.subscribe("orders", "orders", [spec(T.MY_ORDER, "KRW-BTC", "KRW-ETH")], 0.0)
-    book.subscribe("all", "all", [spec(T.MY_ORDER), spec(T.MY_ASSET), spec(T.TICKER, "KRW-BTC")], 0.0)
-    book.subscribe("board", "board", [spec(T.TRADE, "KRW-ETH")], 0.0)
+    FakeComponent(book, "orders").add(spec(T.MY_ORDER, "KRW-BTC", "KRW-ETH"), now=0.0)
+    FakeComponent(book, "all").add(spec(T.MY_ORDER), spec(T.MY_ASSET), spec(T.TICKER, "KRW-BTC"), now=0.0)
+    FakeComponent(book, "board").add(spec(T.TRADE, "KRW-ETH"), now=0.0)
     first = emitted(book, 0.0)
     assert set(first) == {PUB, PRIV}
     routing = book.routing_generation
@@ -83,10 +81,14 @@ def test_keys_gone_drops_private_keys_and_rejects_their_holders() -> None:
 
 def test_keys_state_is_idempotent_and_keys_back_allow_again() -> None:
     book = SubscriptionBook(merge_window=0.0)
-    book.subscribe("a", "a", [spec(T.MY_ASSET)], 0.0)
-    assert len(book.set_keys(False, 0.0)) == 1
+    a = FakeComponent(book, "a")
+    a.add(spec(T.MY_ASSET), now=0.0)
+    dropped = book.set_keys(False, 0.0)
+    assert len(dropped) == 1
+    a.hear(dropped[0][1])  # the component forgets the spec
+    assert not a.wanted
     assert book.set_keys(False, 0.0) == []  # delivered twice: nothing more to drop
     assert book.set_keys(True, 0.0) == []
-    assert isinstance(book.subscribe("a", "a", [spec(T.MY_ASSET)], 0.0), Subscribed)
+    assert isinstance(a.add(spec(T.MY_ASSET), now=0.0)[0], Subscribed)
     assert book.set_keys(True, 0.0) == []
     assert book.keys_of("a") != ()

@@ -256,17 +256,6 @@ def test_unhashable_addresses() -> None:
     assert list(s.status()["components"]) == ["bot"]
 
 
-def test_overdue_reports_silent_codes_once() -> None:
-    # SPEC §2.2/§10.10: unknown or delisted codes get no data and no error.
-    s = RoutingState()
-    s.on_routes_changed(table(1, a=[key(T.TICKER, "KRW-A"), key(T.TICKER, "KRW-NOPE"), key(T.MY_ASSET, None),
-                                    key(T.TRADE, "KRW-Q", only_realtime=True)]), 100.0)
-    s.on_events(PUB, 1, [Ev(T.TICKER, "KRW-A", SNAP)])
-    assert s.overdue(109.9) == []
-    assert s.overdue(110.0) == [(T.TICKER, "KRW-NOPE")]
-    assert s.overdue(200.0) == []
-
-
 def test_from_config() -> None:
     assert RoutingState.from_config(HubConfig(buffer_limit=7)).buffer_limit == 7
 
@@ -339,12 +328,11 @@ def test_buffer_is_bounded_and_accounts_for_every_event(limit: int, ops) -> None
     assert pushed == delivered + buf.dropped + buf.replaced == delivered + reported  # nothing silent
 
 
-def test_forget_generation_and_non_events() -> None:
+def test_older_tables_and_non_events_are_ignored() -> None:
     s = RoutingState()
-    s.on_routes_changed(table(9, a=[key(T.TICKER, "KRW-A")]), 0)
-    s.on_routes_changed(table(1, a=[key(T.TRADE, "KRW-A")]), 0)  # ignored: older
-    s.forget_generation()
-    s.on_routes_changed(table(1, a=[key(T.TRADE, "KRW-A")]), 0)  # a fresh registry counts from 1
+    s.on_routes_changed(table(1, a=[key(T.TICKER, "KRW-A")]), 0)
+    s.on_routes_changed(table(9, a=[key(T.TRADE, "KRW-A")]), 0)
+    s.on_routes_changed(table(2, a=[key(T.TICKER, "KRW-A")]), 0)  # ignored: older
     trade = Ev(T.TRADE, "KRW-A")
     assert s.on_events(PUB, 1, [object(), trade, Ev(T.TICKER, "KRW-A")]) == 1
     assert s.status()["ignored"] == 1 and s.unrouted == 1 and drain(s) == {"a": [trade]}
