@@ -37,6 +37,7 @@ import attrs
 from thespian.actors import ActorExitRequest, ChildActorExited
 
 from upbit_actors.actors.base import BaseActor
+from upbit_actors.actors.component import Component
 from upbit_actors.actors.connection import ConnectionActor
 from upbit_actors.actors.jwt import JwtActor
 from upbit_actors.actors.limiter import LimiterActor
@@ -60,7 +61,8 @@ from upbit_actors.messages import (
     SystemStatus,
     TreeStopped,
 )
-from upbit_actors.system.runtime import actor_path
+from upbit_actors.system.errors import HubError
+from upbit_actors.system.runtime import actor_path, import_actor_class
 from upbit_actors.system.supervisor.ledger import STOP_WAIT, Action, ChildSpec, RestartLedger, RestartType
 
 __all__ = ["CHILD_SPECS", "STOP_WAIT", "Supervisor"]
@@ -137,10 +139,14 @@ class Supervisor(BaseActor):
             address = self._components[msg.name][0]
             self.send(sender, ComponentSpawned(name=msg.name, address=address))
             return
-        try:
-            address = self.createActor(msg.actor_class)
-        except Exception as exc:  # a bad class path is the caller's error, not a crash
-            self.send(sender, ComponentSpawned(name=msg.name, error=f"{type(exc).__name__}: {exc}"))
+        try:  # a bad class is the caller's error, not a crash (Thespian would swallow it)
+            cls = import_actor_class(msg.actor_class)
+            if not issubclass(cls, Component):
+                raise HubError(f"{msg.actor_class} is not a Component subclass")
+            address = self.createActor(cls)
+        except Exception as exc:
+            self.send(sender, ComponentSpawned(name=msg.name, error=str(exc) if isinstance(exc, HubError)
+                                               else f"{type(exc).__name__}: {exc}"))
             return
         self._components[msg.name] = (address, msg)
         role = f"component:{msg.name}"

@@ -7,7 +7,9 @@ Configuration arrives as a message (STYLE.md §6): a restarted actor rebuilds it
 
 from __future__ import annotations
 
-from typing import Any
+import os
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 from attrs import field, frozen
 
@@ -59,6 +61,19 @@ class HubConfig:
     """Events held per component before the overflow policy drops the oldest trades."""
     extra: tuple[tuple[str, Any], ...] = field(converter=tuple, default=())
     """Free-form settings for user components."""
+
+    ENV_URLS: ClassVar[dict[str, str]] = {"UPBIT_PUBLIC_URL": "public_url",
+                                          "UPBIT_PRIVATE_URL": "private_url"}
+    """Environment variables ``from_env`` reads, and the field each sets."""
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **fields: Any) -> HubConfig:
+        """A config with ``fields``, the URLs taken from ``UPBIT_PUBLIC_URL`` /
+        ``UPBIT_PRIVATE_URL`` when set (to point a bot at the bundled simulator or a regional
+        endpoint without changing code); Upbit's own URLs otherwise."""
+        environ = os.environ if environ is None else environ
+        urls = {name: environ[var] for var, name in cls.ENV_URLS.items() if environ.get(var)}
+        return cls(**{**urls, **fields})
 
 
 @frozen(kw_only=True)

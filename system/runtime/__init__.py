@@ -12,6 +12,8 @@ module             what it is for
 ``starter``        ``start_system`` / ``stop_system`` / ``running_system``, stale-system handling
 ``attach``         ``attach`` / ``detach`` for tools
 ``onexit``         ``stop_on_exit``: stop the system at exit and on SIGTERM
+``quiet``          patch: Thespian describes a message for its debug log only if it is written
+``paths``          actor class paths from the classes, and importing one safely
 ``harden``         in actor processes: fatal signals kill instead of spin (``BaseActor`` calls it)
 ``errors``         the exception tree
 =================  ================================================================================
@@ -22,12 +24,13 @@ Importing this package applies the loopback patch (``loopback`` is imported firs
 from __future__ import annotations
 
 from upbit_actors.system.runtime import loopback  # first: patch before any other Thespian import here
+from upbit_actors.system.runtime import quiet  # noqa: F401  (importing makes Thespian's debug text lazy)
 from upbit_actors.system.runtime.attach import attach, detach
 from upbit_actors.system.runtime.errors import NoSystemError, PortBusyError, RuntimeSystemError, StaleSystemError
 from upbit_actors.system.runtime.harden import harden_actor_process, in_actor_process
 from upbit_actors.system.runtime.logdefs import build_log_defs
 from upbit_actors.system.runtime.onexit import stop_on_exit
-from upbit_actors.system.runtime.paths import actor_path
+from upbit_actors.system.runtime.paths import actor_path, import_actor_class
 from upbit_actors.system.runtime.ports import PortState, free_port, probe_port
 from upbit_actors.system.runtime.starter import (
     StopReport,
@@ -40,6 +43,7 @@ from upbit_actors.system.runtime.starter import (
 
 __all__ = [
     "actor_path",
+    "import_actor_class",
     "in_actor_process",
     "NoSystemError",
     "PortBusyError",

@@ -10,12 +10,13 @@ Exception tree: ``HubError`` for a class that another process cannot import.
 
 from __future__ import annotations
 
+import importlib
 import sys
 from pathlib import Path
 
 from upbit_actors.system.errors import HubError
 
-__all__ = ["actor_path"]
+__all__ = ["actor_path", "import_actor_class"]
 
 
 def actor_path(actor_class: type | str) -> str:
@@ -51,3 +52,25 @@ def _main_module_name() -> str:
         raise HubError(f"the folder of {Path(path).name} is not on sys.path: the actor processes "
                        "could not import its classes")
     return Path(path).stem
+
+
+def import_actor_class(path: str) -> type:
+    """The class at dotted ``path``, imported here; ``HubError`` with one line when it cannot be.
+
+    Thespian's ``createActor`` swallows an exception raised while importing the class (it logs it
+    and hands back an address that never works), so a spawner imports the class first and turns
+    a failure into an answer.
+    """
+    module, _, name = path.rpartition(".")
+    if not module:
+        raise HubError(f"{path!r} is not a dotted class path (module.Class)")
+    try:
+        cls = getattr(importlib.import_module(module), name)
+    except HubError as exc:
+        raise HubError(f"importing {module} failed: {exc}") from None
+    except Exception as exc:  # whatever the user's module raises at import
+        raise HubError(f"{path} cannot be imported by the actor processes: "
+                       f"{type(exc).__name__}: {exc}") from None
+    if not isinstance(cls, type):
+        raise HubError(f"{path} is not a class")
+    return cls

@@ -3,7 +3,8 @@
 Two jobs, both pure (no I/O, no clock):
 
 - ``validate_spec`` says whether one ``StreamSpec`` can ever be sent. The registry calls it on
-  every ``Subscribe`` and answers a bad spec with a ``SubscriptionRejected``: one bad request
+  every spec of a component's ``SetSubscriptions`` and answers a bad one with a
+  ``SubscriptionRejected``: one bad request
   would otherwise close the socket for every component sharing it (SPEC §6, §10.11), or get
   silently no data (lower-case or malformed codes, SPEC §2.2).
 - ``encode_request`` turns a ``MergedSubscription`` into the exact JSON array Upbit expects
