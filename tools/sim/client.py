@@ -21,7 +21,7 @@ from upbit_actors.tools.sim.limits import SlidingWindows
 from upbit_actors.tools.sim.protocol import Subscribe
 from upbit_actors.tools.sim.routes import Route
 
-__all__ = ["SimConnection", "SimServerConnection"]
+__all__ = ["BINARY", "TEXT", "SimConnection", "SimServerConnection", "framed", "unframe"]
 
 
 class SimServerConnection(ServerConnection):
@@ -100,23 +100,31 @@ class SimConnection:
         """An error was sent or the server is closing it: nothing more is sent or handled."""
         self.close_reason = "client"
         """Why it closed, for stats: client, error:<NAME>, idle, dropped, slow_consumer, server_stop."""
-        self.pending: list[bytes | str] = []
-        self.pending_kinds: collections.Counter[str] = collections.Counter()
+        self.pending: list[bytes] = []
+        """Whole WebSocket frames (header + payload) waiting for :meth:`flush`; the data plane
+        appends frames shared by every connection of the same format (see :func:`framed`)."""
+        self.pending_kinds: list[str] = []
+        """The kind of each pending frame (stats count them per kind once written)."""
 
     def queue(self, data: bytes | str, kind: str) -> None:
         """Add one frame to the next :meth:`flush`: bytes go BINARY, str goes TEXT."""
-        self.pending.append(data)
-        self.pending_kinds[kind] += 1
+        if type(data) is bytes:
+            self.pending.append(framed(data))
+        else:
+            self.pending.append(framed(data.encode(), TEXT))
+        self.pending_kinds.append(kind)
 
     def flush(self, max_buffer: int, drop_when_slow: bool) -> tuple[collections.Counter[str], str | None]:
-        """Write every queued frame as BINARY in one transport write.
+        """Write every queued frame in one transport write.
 
         Returns (frames written per kind, problem): problem is ``slow`` when the client's
         unread bytes exceed ``max_buffer`` (frames dropped if ``drop_when_slow``, else the
         caller aborts), ``closed`` when the socket is gone.
         """
         frames, kinds = self.pending, self.pending_kinds
-        self.pending, self.pending_kinds = [], collections.Counter()
+        if not frames:
+            return collections.Counter(), None
+        self.pending, self.pending_kinds = [], []
         ws = self.ws
         if self.closing or ws.protocol.state is not State.OPEN:
             return collections.Counter(), "closed"
@@ -128,27 +136,38 @@ class SimConnection:
         if protocol.extensions:
             # permessage-deflate negotiated: let websockets compress every frame.
             for data in frames:
-                if type(data) is bytes:
-                    protocol.send_binary(data)
+                opcode, payload = unframe(data)
+                if opcode == BINARY:
+                    protocol.send_binary(payload)
                 else:
-                    protocol.send_text(data.encode())
+                    protocol.send_text(payload)
             transport.write(b"".join(pending + protocol.data_to_send()))
-            return kinds, None
-        # No extension: server frames are unmasked and never fragmented here, so framing them
-        # directly (RFC 6455 §5.2) is exact and much cheaper than one Frame object per message.
-        out = bytearray(b"".join(pending))
-        for data in frames:
-            if type(data) is bytes:
-                opcode = 0x82
-            else:
-                opcode, data = 0x81, data.encode()
-            size = len(data)
-            if size < 126:
-                out += bytes((opcode, size))
-            elif size < 65536:
-                out += bytes((opcode, 126)) + size.to_bytes(2, "big")
-            else:
-                out += bytes((opcode, 127)) + size.to_bytes(8, "big")
-            out += data
-        transport.write(out)
-        return kinds, None
+        else:
+            transport.write(b"".join(pending + frames if pending else frames))
+        return collections.Counter(kinds), None
+
+
+BINARY = 0x82
+"""FIN + opcode 2: every data frame (SPEC §1 [WIRE])."""
+TEXT = 0x81
+"""FIN + opcode 1: control answers when ``control_frames_binary`` is off."""
+
+
+def framed(payload: bytes, first: int = BINARY) -> bytes:
+    """One unmasked, unfragmented server frame (RFC 6455 §5.2): header + payload.
+
+    Without an extension, server frames need no masking and are never fragmented here, so a
+    frame is built once and the same bytes are shared by every connection that gets it.
+    """
+    size = len(payload)
+    if size < 126:
+        return bytes((first, size)) + payload
+    if size < 65536:
+        return bytes((first, 126)) + size.to_bytes(2, "big") + payload
+    return bytes((first, 127)) + size.to_bytes(8, "big") + payload
+
+
+def unframe(data: bytes) -> tuple[int, bytes]:
+    """(first byte, payload) of a frame made by :func:`framed`."""
+    size = data[1]
+    return data[0], data[2 if size < 126 else 4 if size == 126 else 10:]

@@ -68,7 +68,11 @@ class SimConfig:
     """``None``: the frozen real market list (``tools/data/upbit_markets.json``);
     a list: these codes; an int N: N synthetic codes ``KRW-SIM000`` ...``."""
     tick_interval: float = 0.02
-    """Seconds between market ticks (frames are generated per tick, spread over it)."""
+    """Longest sleep between market bursts; at high rates bursts come as soon as
+    ``burst_frames`` are owed (see :mod:`tools.sim.pacer`)."""
+    burst_frames: int = 256
+    """Most frames made per burst (one event loop pass): bounds how long the first frame of a
+    burst waits for its write (about 256 x 10 us here) and keeps sockets served between bursts."""
     trade_share: float = 0.6
     """Share of market events that are trades; the rest are order book changes."""
     idle_timeout: float = IDLE_TIMEOUT
@@ -93,8 +97,8 @@ class SimConfig:
     number_style: Literal["wire", "plain"] = "wire"
     """``wire``: DEFAULT writes prices like Java doubles (``1.16539E8``) and sizes with 8 decimals
     (``0.00077720``), SIMPLE writes integral prices plain and small values in exponent form
-    (SPEC §3.8 [WIRE]); ``plain``: ordinary JSON floats as in the doc samples. ``wire`` costs CPU:
-    on the 2-core test machine one reader sustains about 25k frames/s with it, 30k with ``plain``."""
+    (SPEC §3.8 [WIRE]); ``plain``: ordinary JSON floats as in the doc samples. Tickers and trades
+    take the pre-compiled writers (:mod:`tools.sim.writers`) in either style."""
     control_frames_binary: bool = True
     """Send ``{"status":"UP"}``, errors and LIST_SUBSCRIPTIONS answers as BINARY frames
     (SPEC §1: unrecorded, binary is the safe choice)."""

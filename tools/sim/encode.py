@@ -111,6 +111,12 @@ def java_double(value: float) -> str:
     if 1e-3 <= magnitude < 1e7:
         text = repr(value)
         return text if "." in text else text + ".0"
+    sign = "-" if value < 0 else ""
+    if 1e7 <= magnitude < 1e16:
+        # The common case (turnovers, KRW-BTC prices): repr is positional with no leading zero.
+        whole, _, frac = repr(magnitude).partition(".")
+        digits = (whole + frac).rstrip("0")
+        return f"{sign}{digits[0]}.{digits[1:] or '0'}E{len(whole) - 1}"
     text = repr(magnitude)
     if "e" in text:
         mantissa, exp_text = text.split("e")
@@ -124,7 +130,6 @@ def java_double(value: float) -> str:
             stripped = frac.lstrip("0")
             digits, exponent = stripped, -(len(frac) - len(stripped) + 1)
     digits = digits.rstrip("0") or "0"
-    sign = "-" if value < 0 else ""
     return f"{sign}{digits[0]}.{digits[1:] or '0'}E{exponent}"
 
 

@@ -1,8 +1,12 @@
-"""The data plane: market ticks, the routing index, snapshot bursts and private events.
+"""The data plane: market bursts, the routing index, snapshot bursts and private events.
 
-The hub knows connections only through :class:`tools.sim.client.SimConnection` (queue and
-flush); it never awaits. One serialised copy of each frame is shared by every connection that
-wants it in the same format (and depth/level for orderbooks).
+The hub knows connections only through :class:`tools.sim.client.SimConnection` (pending frames
+and flush); it never awaits. Each frame is encoded and framed once per format (and depth/level
+for orderbooks) and the same bytes are appended to every connection that wants it; tickers and
+trades, nearly all the traffic at high rates, come from the pre-compiled
+:mod:`tools.sim.writers`. The market runs in bursts (:meth:`Fanout.tick`, paced by
+:class:`tools.sim.pacer.Pacer`): each event is stamped with the clock when it is made, and every
+burst ends with one write per connection.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from upbit_actors.tools.sim import frames
-from upbit_actors.tools.sim.client import SimConnection
+from upbit_actors.tools.sim.client import SimConnection, framed
 from upbit_actors.tools.sim.config import SimConfig
 from upbit_actors.tools.sim.encode import encode
 from upbit_actors.tools.sim.faults import Faults
@@ -24,10 +28,13 @@ from upbit_actors.tools.sim.private import PrivateEvent
 from upbit_actors.tools.sim.protocol import Subscribe
 from upbit_actors.tools.sim.routes import ALL_CODES, Route, describe, expand
 from upbit_actors.tools.sim.stats import Stats
+from upbit_actors.tools.sim.writers import writer
 
 __all__ = ["Fanout"]
 
 Schedule = Callable[[float, Callable[[], None]], Any]
+Groups = list[tuple[Callable[..., bytes] | None, str, list[SimConnection]]]
+"""(writer or None, format, connections) per format of one (kind, code) REALTIME stream."""
 
 
 class Fanout:
@@ -48,11 +55,23 @@ class Fanout:
         """(type, code) -> {(connection id, route): connection}."""
         now = clock()
         self.pacer = Pacer(config.rate, now)
-        self._last_ms = int(now * 1000)
-        self._second = self._last_ms // 1000
+        self._second = int(now)
         self._dirty: dict[int, SimConnection] = {}
         self._targets_cache: dict[tuple[str, str], list[tuple[Route, SimConnection]]] = {}
         """(type, code) -> routes receiving REALTIME now; cleared whenever a set changes."""
+        self._trade_groups: dict[str, tuple[Groups, Groups]] = {}
+        """code -> (trade groups, ticker groups); cleared with ``_targets_cache``."""
+
+    def _changed(self) -> None:
+        """A subscription set, an active route or a format changed: routing caches are stale."""
+        self._targets_cache.clear()
+        self._trade_groups.clear()
+
+    def set_format(self, conn: SimConnection, fmt: str) -> None:
+        """Set the format of the whole connection (SPEC §2 format object, §2.1 rule 4)."""
+        if conn.format != fmt:
+            conn.format = fmt
+            self._changed()
 
     # -- subscriptions ---------------------------------------------------------------------
 
@@ -60,7 +79,7 @@ class Fanout:
         self.connections[conn.id] = conn
 
     def remove(self, conn: SimConnection) -> None:
-        self._targets_cache.clear()
+        self._changed()
         self._unindex(conn)
         self.connections.pop(conn.id, None)
         self._dirty.pop(conn.id, None)
@@ -75,7 +94,7 @@ class Fanout:
 
     def subscribe(self, conn: SimConnection, request: Subscribe) -> None:
         """Replace the connection's whole subscription set (SPEC §2.1 rule 1)."""
-        self._targets_cache.clear()
+        self._changed()
         self._unindex(conn)
         conn.request = request
         conn.routes = expand(request, self.market.directory)
@@ -107,7 +126,7 @@ class Fanout:
                     conn.queue(encode(frame, conn.format, self.config.number_style), route.type)
             if route.realtime:
                 conn.active.add(route)
-        self._targets_cache.clear()
+        self._changed()
         self._dirty[conn.id] = conn
         self.flush()
 
@@ -127,36 +146,65 @@ class Fanout:
 
     # -- market ------------------------------------------------------------------------------
 
-    def tick(self) -> None:
-        """Advance the market to now, route its frames, flush every connection."""
+    def tick(self) -> float:
+        """Make one burst of market frames, write them; returns seconds until the next burst."""
+        cfg = self.config
+        now = self.clock()
+        stalled = self.faults.data_stalled(now)
+        budget = self.pacer.take(now, cfg.burst_frames)
+        if budget:
+            self.pacer.spend(self._burst_events(budget, stalled))
         now = self.clock()
         now_ms = int(now * 1000)
-        stalled = self.faults.data_stalled(now)
-        pacer, market = self.pacer, self.market
-        owed = pacer.owed(now)
-        if owed > 0:
-            start, span = self._last_ms, max(0, now_ms - self._last_ms)
-            planned = max(1, math.ceil(owed / pacer.average_cost))
-            i = 0
-            while owed > 0:
-                i += 1
-                ts = start + span * min(i, planned) // planned
-                if ts // 1000 != self._second:
-                    self._flush_candles(stalled)
-                    self._second = ts // 1000
-                event = market.step(ts)
-                pacer.spend(event.cost)
-                owed -= event.cost
-                if event.kind == "trade" and not stalled:
-                    self._route_trade(event.code)
         if now_ms // 1000 != self._second:
             self._flush_candles(stalled)
             self._second = now_ms // 1000
-        for code, slot in market.due_books(now_ms):
+        for code, slot in self.market.due_books(now_ms):
             if not stalled:
                 self._route_book(code, slot)
-        self._last_ms = now_ms
+        self._dirty.update(self.connections)  # the routing below appends without marking
         self.flush()
+        return self.pacer.delay(self.clock(), cfg.burst_frames, cfg.tick_interval)
+
+    def _burst_events(self, budget: int, stalled: bool) -> int:
+        """Step the market until ``budget`` frames are made; each event is stamped when made."""
+        clock, step, groups = self.clock, self.market.step, self._trade_groups
+        spent = 0
+        while spent < budget:
+            ts = int(clock() * 1000)
+            if ts // 1000 != self._second:
+                self._flush_candles(stalled)
+                self._second = ts // 1000
+            kind, code, cost = step(ts)
+            spent += cost
+            if kind == "trade" and not stalled:
+                trade_and_ticker = groups.get(code)
+                if trade_and_ticker is None:
+                    trade_and_ticker = groups[code] = (self._groups("trade", code), self._groups("ticker", code))
+                if trade_and_ticker[0] or trade_and_ticker[1]:
+                    self._route_trade(code, trade_and_ticker)
+        return spent
+
+    def _groups(self, kind: str, code: str) -> Groups:
+        by_format: dict[str, list[SimConnection]] = {}
+        for _, conn in self._targets(kind, code):
+            by_format.setdefault(conn.format, []).append(conn)
+        style = self.config.number_style
+        return [(writer(kind, code, fmt, style), fmt, conns) for fmt, conns in by_format.items()]
+
+    def _route_trade(self, code: str, trade_and_ticker: tuple[Groups, Groups]) -> None:
+        state, start_ms = self.market.states[code], self.market.start_ms
+        for kind, groups in zip(("trade", "ticker"), trade_and_ticker):
+            for write, fmt, conns in groups:
+                if write is not None:
+                    data = framed(write(state, "REALTIME", start_ms))
+                else:
+                    frame = frames.trade(state, "REALTIME") if kind == "trade" else \
+                        frames.ticker(state, "REALTIME", start_ms)
+                    data = framed(encode(frame, fmt, self.config.number_style))
+                for conn in conns:
+                    conn.pending.append(data)
+                    conn.pending_kinds.append(kind)
 
     def _targets(self, kind: str, code: str) -> list[tuple[Route, SimConnection]]:
         key = (kind, code)
@@ -175,18 +223,10 @@ class Fanout:
         for _, conn in targets:
             data = cache.get(conn.format)
             if data is None:
-                data = cache[conn.format] = encode(frame, conn.format, style)
-            conn.queue(data, kind)
+                data = cache[conn.format] = framed(encode(frame, conn.format, style))
+            conn.pending.append(data)
+            conn.pending_kinds.append(kind)
             self._dirty[conn.id] = conn
-
-    def _route_trade(self, code: str) -> None:
-        targets = self._targets("trade", code)
-        if targets:
-            self._send_shared(targets, "trade", frames.trade(self.market.states[code], "REALTIME"))
-        targets = self._targets("ticker", code)
-        if targets:
-            frame = frames.ticker(self.market.states[code], "REALTIME", self.market.start_ms)
-            self._send_shared(targets, "ticker", frame)
 
     def _route_book(self, code: str, slot: int) -> None:
         targets = self._targets("orderbook", code)
@@ -199,8 +239,9 @@ class Fanout:
             data = cache.get(key)
             if data is None:
                 frame = frames.orderbook(state, route.depth, route.level, slot, "REALTIME")
-                data = cache[key] = encode(frame, conn.format, self.config.number_style)
-            conn.queue(data, "orderbook")
+                data = cache[key] = framed(encode(frame, conn.format, self.config.number_style))
+            conn.pending.append(data)
+            conn.pending_kinds.append("orderbook")
             self._dirty[conn.id] = conn
 
     def _flush_candles(self, stalled: bool) -> None:
@@ -256,6 +297,8 @@ class Fanout:
         drop = cfg.slow_consumer == "drop"
         for conn in dirty.values():
             queued = len(conn.pending)
+            if not queued:
+                continue
             written, problem = conn.flush(cfg.max_write_buffer, drop)
             if written:
                 conn.last_traffic = now

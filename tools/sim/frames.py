@@ -14,14 +14,16 @@ from typing import Any
 from upbit_actors.tools.sim.candles import Candle
 from upbit_actors.tools.sim.market import CodeState
 
-__all__ = ["candle", "list_subscriptions", "orderbook", "status_up", "ticker", "trade"]
+__all__ = [
+    "candle", "change_fields", "date_parts", "list_subscriptions", "orderbook", "status_up", "ticker", "trade",
+]
 
 _KST = datetime.timedelta(hours=9)
 _UTC = datetime.timezone.utc
 _PARTS: dict[int, tuple[str, str, str, str]] = {}
 
 
-def _parts(ts_ms: int) -> tuple[str, str, str, str]:
+def date_parts(ts_ms: int) -> tuple[str, str, str, str]:
     """(yyyyMMdd, HHmmss, yyyy-MM-dd, HH:mm:ss) of a UTC time, cached per second."""
     second = ts_ms // 1000
     parts = _PARTS.get(second)
@@ -34,7 +36,7 @@ def _parts(ts_ms: int) -> tuple[str, str, str, str]:
     return parts
 
 
-def _change(state: CodeState) -> tuple[str, float, float, float]:
+def change_fields(state: CodeState) -> tuple[str, float, float, float]:
     """(change, change_price, signed_change_price, change_rate) against the previous close.
 
     Memoised per trade: ticker and trade frames of one trade share it.
@@ -57,8 +59,8 @@ def _change(state: CodeState) -> tuple[str, float, float, float]:
 
 def ticker(state: CodeState, stream_type: str, start_ms: int) -> dict[str, Any]:
     """A ticker frame (SPEC §3.1, sample ``ticker_default_official_2023.json``)."""
-    change, change_price, signed, rate = _change(state)
-    date, time, _, _ = _parts(state.trade_ts)
+    change, change_price, signed, rate = change_fields(state)
+    date, time, _, _ = date_parts(state.trade_ts)
     volume_24h, price_24h = state.volume_24h(state.event_ts, start_ms)
     return {
         "type": "ticker",
@@ -99,8 +101,8 @@ def ticker(state: CodeState, stream_type: str, start_ms: int) -> dict[str, Any]:
 
 def trade(state: CodeState, stream_type: str) -> dict[str, Any]:
     """A trade frame (SPEC §3.2, sample ``trade_default_official_2024.json``)."""
-    change, change_price, _, _ = _change(state)
-    _, _, date, time = _parts(state.trade_ts)
+    change, change_price, _, _ = change_fields(state)
+    _, _, date, time = date_parts(state.trade_ts)
     inst = state.instrument
     ask, ask_size, bid, bid_size = state.book.best()
     return {

@@ -218,13 +218,13 @@ class WebSocketSide:
         elif isinstance(result, ListSubscriptions):
             stats.client_frame(conn.id, now, opcode, "list", message)
             if result.format is not None:  # SPEC §2.1 rule 4: it sets the whole connection's format
-                conn.format = result.format
+                self.hub.set_format(conn, result.format)
             live = describe([conn.request]) if conn.request else []
             self.hub.send_control(conn, frames.list_subscriptions(live, result.ticket), "list_subscriptions")
         else:
             stats.client_frame(conn.id, now, opcode, "subscribe", message)
             if result.format is not None or cfg.format_resets_on_subscribe:
-                conn.format = result.format or "DEFAULT"
+                self.hub.set_format(conn, result.format or "DEFAULT")
             self.hub.subscribe(conn, result)
         if record is not None:
             record.format = conn.format
@@ -247,13 +247,16 @@ class WebSocketSide:
     # -- periodic ------------------------------------------------------------------------------
 
     async def _ticker(self) -> None:
-        interval = self.config.tick_interval
+        # One market burst per loop pass; the pacer says when the next one is due (0 = at once,
+        # after the loop has served the sockets: a machine too slow for the rate still answers).
+        delay = self.config.tick_interval
         while True:
-            await asyncio.sleep(interval)
+            await asyncio.sleep(delay)
             try:
-                self.hub.tick()
+                delay = self.hub.tick()
             except Exception:  # a bug must not stop the market: log it, keep ticking
                 logger.exception("market tick failed")
+                delay = self.config.tick_interval
 
     async def _sweeper(self) -> None:
         while True:
