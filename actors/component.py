@@ -15,7 +15,8 @@ typed events through ``on_ticker`` / ``on_trade`` / ``on_orderbook`` / ``on_cand
 |----------------------------|-------------------------------------------------|
 | ``Configure``              | ``SetSubscriptions`` (from on_start)            |
 | ``Directory``              | ``SetSubscriptions`` again to a new registry    |
-| ``EventBatch``             | ``BatchAck`` to the router                      |
+| ``EventFrames``            | decodes them; ``on_batch``; ``BatchAck`` to the |
+|                            | router                                          |
 | ``SubscriptionRejected``   | calls ``on_rejected``                           |
 | ``Subscribed``/``Unsubscribed`` | calls ``on_subscribed``                    |
 | ``StreamAlert``            | calls ``on_alert``                              |
@@ -43,6 +44,7 @@ from upbit_actors.messages import (
     ComponentExited,
     DataType,
     EventBatch,
+    EventFrames,
     SetSubscriptions,
     StreamAlert,
     StreamOptions,
@@ -51,6 +53,7 @@ from upbit_actors.messages import (
     SubscriptionRejected,
     Unsubscribed,
 )
+from upbit_actors.system.wire.codec.batch import decode_frames
 from upbit_actors.system.wire.requests import validate_spec
 
 __all__ = ["Component"]
@@ -82,6 +85,8 @@ class Component(BaseActor):
         self._started = False
         self.events_received = 0
         self.events_dropped = 0
+        self.undecodable = 0
+        """Frames routed here that the codec could not read (each a ``DecodeError``)."""
 
     # -- user API ---------------------------------------------------------------------------
     def on_start(self) -> None:
@@ -163,13 +168,15 @@ class Component(BaseActor):
             if self._seq:  # a restarted registry may have missed the latest set
                 self._sync()
 
-    def receiveMsg_EventBatch(self, msg: EventBatch, sender) -> None:
-        self.events_received += len(msg.events)
-        self.events_dropped += msg.dropped
+    def receiveMsg_EventFrames(self, msg: EventFrames, sender) -> None:
+        batch = decode_frames(msg)
+        self.events_received += len(batch.events)
+        self.events_dropped += batch.dropped
+        self.undecodable += batch.undecodable
         try:
-            self.on_batch(msg)
-        finally:
-            self.send(sender, BatchAck(count=len(msg.events)))
+            self.on_batch(batch)
+        finally:  # the ack is the router's credit: never withheld, even when a handler raised
+            self.send(sender, BatchAck(count=msg.count, batch_id=msg.batch_id))
 
     def receiveMsg_SubscriptionRejected(self, msg: SubscriptionRejected, sender) -> None:
         if msg.spec is not None:
@@ -193,7 +200,8 @@ class Component(BaseActor):
 
     def status_details(self) -> dict:
         return {"name": self.name, "subscriptions": [_describe(spec) for spec in self._wanted],
-                "events_received": self.events_received, "events_dropped": self.events_dropped}
+                "events_received": self.events_received, "events_dropped": self.events_dropped,
+                "undecodable": self.undecodable}
 
     def _request_id(self) -> str:
         return f"{self.name or 'component'}-{next(self._ids)}"

@@ -13,28 +13,25 @@
 | ``TokenUnavailable``     | ``StreamAlert(auth_failed)``; stays closed                     |
 | ``KeysState``            | (private) a new version: auth failures forgotten, retry now    |
 | ``ResetAuth``            | (private) auth failures forgotten, retry now                   |
-| ``WatchMessage``         | ``FrameBatch`` to the router (one per wake-up)                 |
+| ``WatchMessage``         | ``FrameBatch`` to the router while credit is left; otherwise   |
+|                          | the frames wait and leave together in the next batch           |
+| ``FramesAck``            | returns the credit; sends what waits; reads again if paused    |
 | ``Tick``                 | keep-alive pings, dead-link checks, reconnect after backoff    |
 | ``ActorExitRequest``     | closes the socket                                              |
 
-It sends ``ConnectionOpened`` (to limiter, router, supervisor) and the rate limiter answers with
-the current merged set: that is how every reconnect replays the subscriptions. The connection
-sends a request only when the limiter admits it (``SendSubscription`` for its current epoch), so
-every request passes the limiter, a restarted one included.
+``ConnectionOpened`` (to limiter, router, supervisor) makes the limiter send the current merged
+set: every reconnect replays the subscriptions, and every request passes the limiter.
 
-Auth failures (private only): an INVALID_AUTH frame or HTTP 401 at the upgrade sends
-``AuthFailed`` to the router (components get ``StreamAlert(auth_failed)``) and the supervisor,
-and the retry waits at least ``AuthFailurePolicy.retry_floor``; after ``max_auth_failures`` in a
-row the state is ``auth_failed`` and nothing is tried until ``KeysState`` brings a new version
-or ``ResetAuth`` arrives. The count resets once the server has shown it took the token: a data
-frame, or ``AUTH_CONFIRM_AFTER`` seconds open after the request without INVALID_AUTH. The
-private link is never judged by silence (no stall check): pings alone keep it (SPEC §3.5-3.6).
+Auth failures (private only): INVALID_AUTH or HTTP 401 -> ``AuthFailed`` to the router and the
+supervisor; retries wait, and stop after ``max_auth_failures`` until new keys or ``ResetAuth``
+(the rules are in ``system.connection.auth``). The private link is judged by pongs alone.
 
-Decisions live in ``system.connection.state.ConnectionState`` (phases, epochs, what a lost socket
-means), which uses ``system.connection.liveness`` (ping and dead-link), ``system.connection.backoff`` (reconnect delays)
-and ``system.connection.auth`` (refused tokens, their bound, ``AUTH_CONFIRM_AFTER``, keys versions);
-socket I/O is in ``system.wire.wslink``. This actor only sends, schedules and touches the socket.
-Opening is the one blocking step, bounded by ``HubConfig.connect_timeout``.
+Frames go to the router under a credit (``system.connection.outflow``): two batches in flight,
+the rest coalesced; past a bound the socket is not read until the router catches up.
+
+Decisions live in ``system/connection/`` (``state``: phases, epochs, lost sockets; ``liveness``,
+``backoff``, ``auth``, ``outflow``); socket I/O in ``system.wire.wslink``. This actor only
+sends, schedules and touches the socket; opening is the one blocking step (``connect_timeout``).
 """
 
 from __future__ import annotations
@@ -50,6 +47,7 @@ from upbit_actors.messages import (
     ConnectionOpened,
     Endpoint,
     FrameBatch,
+    FramesAck,
     HandshakeGranted,
     HandshakeRequest,
     KeysState,
@@ -65,6 +63,7 @@ from upbit_actors.messages import (
 from upbit_actors.messages.lifecycle import Configure
 from upbit_actors.system.connection.auth import AUTH_CONFIRM_AFTER
 from upbit_actors.system.connection.liveness import LinkAction
+from upbit_actors.system.connection.outflow import Outflow
 from upbit_actors.system.connection.state import ConnectionState, Lost, Phase, Want
 from upbit_actors.system.wire.requests import encode_request
 from upbit_actors.system.wire.wslink import HandshakeRejected, LinkError, WsLink
@@ -88,11 +87,11 @@ class ConnectionActor(BaseActor):
         """The decisions; epochs start from the clock (see ``ConnectionState.epoch``)."""
         self._link: WsLink | None = None
         self._tick = KEEPALIVE_TICK
-        self._limiter: Any = None
-        """The limiter address last told about the open socket."""
+        self._limiter: Any = None  # the limiter last told about the open socket
         self._router: Any = None
         self._auth_stop: AuthFailed | None = None
         """The failure that stopped the retries (a new router is told, for later subscribers)."""
+        self._out = Outflow()  # frames on their way to the router
 
     @property
     def endpoint(self) -> Endpoint:
@@ -105,6 +104,7 @@ class ConnectionActor(BaseActor):
     # -- configuration ------------------------------------------------------------------------
     def on_configure(self, msg: Configure) -> None:
         self._conn.endpoint = Endpoint(msg.role.partition(".")[2] or "public")
+        self._router = self._router or self.directory.get("router")
         if self._conn.configured:
             return  # a repeated Configure: keep the socket and the policies
         ready = self._conn.configure(self.config, random.Random())
@@ -121,8 +121,12 @@ class ConnectionActor(BaseActor):
             self.send(limiter, ConnectionOpened(endpoint=self.endpoint, epoch=self._conn.epoch, url=self.url))
         self._limiter = limiter
         router = self.directory.get("router")
-        if router != self._router and self._auth_stop is not None and self._conn.phase is Phase.AUTH_FAILED:
-            self.send(router, self._auth_stop)
+        if router != self._router:
+            if self._router is not None and self._out.router_changed():
+                self.log.warning("%s: frames in flight to the old router are lost", self.role)
+            if self._auth_stop is not None and self._conn.phase is Phase.AUTH_FAILED:
+                self.send(router, self._auth_stop)
+            self._flow()
         self._router = router
 
     # -- the wanted set -----------------------------------------------------------------------
@@ -195,7 +199,7 @@ class ConnectionActor(BaseActor):
             return
         self._link = link
         epoch = self._conn.on_opened(time.monotonic())
-        self.watched_fds = [link.fileno()]
+        self._flow()
         self._tell_peers(ConnectionOpened(endpoint=self.endpoint, epoch=epoch, url=self.url))
         self._limiter = self.directory.get("limiter")
 
@@ -210,22 +214,37 @@ class ConnectionActor(BaseActor):
             return
         refused = self._conn.on_read(time.monotonic(), result.frames, result.pongs)
         if result.frames:
-            self.send(self.directory.get("router"), FrameBatch(
-                endpoint=self.endpoint, epoch=self._conn.epoch, frames=result.frames, received_at=time.time()))
+            self._out.add(self._conn.epoch, result.frames)
+            self._flow()
         if refused:
             self._auth_failed("INVALID_AUTH frame")  # closes the socket, decides what comes next
         elif result.closed:
             code = result.close_code if result.close_code is not None else 1006
             self._lost(f"closed by server ({code}{': ' + result.close_reason if result.close_reason else ''})")
 
+    def receiveMsg_FramesAck(self, msg: FramesAck, sender: Any) -> None:
+        if self._out.acked(msg.seq):
+            self._flow()
+
+    def _flow(self) -> None:
+        """Send what the credit allows; watch the socket unless paused."""
+        router = self.directory.get("router") if self.directory else None
+        for batch in self._out.take(time.monotonic()) if router is not None else ():
+            self.send(router, FrameBatch(endpoint=self.endpoint, epoch=batch.epoch, frames=batch.frames,
+                                         received_at=time.time(), seq=batch.seq))
+        self.watched_fds = [self._link.fileno()] if self._link is not None and not self._out.paused else []
+
     # -- keep-alive and reconnect ---------------------------------------------------------------
     def on_tick(self, purpose: str) -> None:
         if purpose == "keepalive":
             self.schedule(self._tick, "keepalive")
+            now = time.monotonic()
+            if self._out.expire(now):
+                self.log.warning("%s: a batch to the router was never acknowledged", self.role)
+            self._flow()
             if self._link is None:
                 return
-            now = time.monotonic()
-            action = self._conn.keepalive(now)
+            action = self._conn.keepalive(now, reading=not self._out.paused)
             if action is LinkAction.PING:
                 try:
                     self._link.ping()
@@ -265,8 +284,7 @@ class ConnectionActor(BaseActor):
         had_link = self._drop_link()
         self._report_lost(self._conn.on_closed(reason, retry=retry, had_link=had_link))
 
-    def _drop_link(self) -> bool:
-        """Close the socket if there is one; True if there was."""
+    def _drop_link(self) -> bool:  # True if there was a socket to close
         link, self._link = self._link, None
         if link is None:
             return False
@@ -295,4 +313,8 @@ class ConnectionActor(BaseActor):
         return self._conn.phase.value
 
     def status_details(self) -> dict[str, Any]:
-        return {"endpoint": self.endpoint.value, "url": self.url, **self._conn.status(time.monotonic())}
+        return {"endpoint": self.endpoint.value, "url": self.url, **self._conn.status(time.monotonic()),
+                **self._out.status()}
+
+    def status_queue_depth(self) -> int:
+        return self._out.waiting

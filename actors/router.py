@@ -1,11 +1,12 @@
-"""The router: decodes frames and hands each component its events, one batch in flight each.
+"""The router: hands each consumer its raw frames, one batch in flight each; never decodes data.
 
 | Accepts               | Emits                                                                  |
 |-----------------------|------------------------------------------------------------------------|
-| ``RoutingTable``      | cached snapshots to new holders (``EventBatch``)                       |
-| ``FrameBatch``        | ``EventBatch(batch_id)`` per component; ``StreamAlert(upbit_error)``   |
-|                       | to the components of that endpoint for an Upbit error frame            |
-| ``BatchAck``          | the component's next ``EventBatch``                                    |
+| ``RoutingTable``      | cached snapshots to new holders (``EventFrames``)                      |
+| ``FrameBatch``        | ``FramesAck`` to the connection; ``EventFrames(batch_id)`` per         |
+|                       | consumer; ``StreamAlert(upbit_error)`` to the consumers of that        |
+|                       | endpoint for an Upbit error frame                                      |
+| ``BatchAck``          | the consumer's next ``EventFrames``                                    |
 | ``StreamAlert``       | forwarded to the components of its endpoint                            |
 | ``AuthFailed``        | ``StreamAlert(auth_failed)`` to the private components; when retries  |
 |                       | stopped, also to every component that subscribes later, until the     |
@@ -15,7 +16,12 @@
 | ``ComponentExited``   | drops the component's buffer                                           |
 | ``Tick`` (flush/ack)  | batches that became ready (ack timeouts)                               |
 
-Decisions live in ``system.router.state.RoutingState``; decoding in ``system.wire.codec``.
+Decisions live in ``system.router.state.RoutingState``. The router reads only the routing facts
+of each frame (``system.wire.codec.peek``: type, code, stream type, orderbook shape, candle
+period) and forwards the frame's bytes; each consumer decodes its own events, in its own process.
+A consumer is a component actor or a ``Hub.stream`` thread (both hold routes in the registry's
+table). Frames that are not data (Upbit errors, status, listings, garbage) take the slow path:
+decoded here, alerted or counted.
 """
 
 from __future__ import annotations
@@ -32,13 +38,15 @@ from upbit_actors.messages import (
     ConnectionOpened,
     DecodeError,
     Endpoint,
+    EventFrames,
     FrameBatch,
+    FramesAck,
     RoutingTable,
     StreamAlert,
     UpbitError,
 )
-from upbit_actors.system.router.state import RoutingState
-from upbit_actors.system.wire.codec import decode_batch
+from upbit_actors.system.router.state import Delivery, RoutingState
+from upbit_actors.system.wire.codec.peek import SEPARATOR, Peek, peek, peek_slow
 
 __all__ = ["RouterActor"]
 
@@ -53,6 +61,8 @@ class RouterActor(BaseActor):
         self.decode_errors = 0
         self.upbit_errors = 0
         self.frames = 0
+        self.unconfigured_frames = 0
+        """Frames that arrived before this router's ``Configure`` (acknowledged, not routed)."""
         self._lost: set[Endpoint] = set()
         self._gave_up: dict[Endpoint, StreamAlert] = {}
         """Endpoints whose connection stopped retrying (auth), with the alert a newcomer gets."""
@@ -86,22 +96,34 @@ class RouterActor(BaseActor):
 
     # -- data ------------------------------------------------------------------------------
     def receiveMsg_FrameBatch(self, msg: FrameBatch, sender) -> None:
-        if self.state is None:
-            return
+        self.send(sender, FramesAck(seq=msg.seq))  # first: the connection may read on meanwhile
         self.frames += len(msg.frames)
-        events = []
-        for item in decode_batch(msg.frames):
-            if isinstance(item, DecodeError):
+        if self.state is None:
+            self.unconfigured_frames += len(msg.frames)  # counted, never silent
+            return
+        items = []
+        append = items.append
+        for frame in msg.frames:
+            item = peek(frame)
+            if item is not None:
+                append(item)
+            else:
+                self._slow(frame, msg.endpoint, items)
+        self.state.on_events(msg.endpoint, msg.epoch, items)
+        self._flush()
+
+    def _slow(self, frame: bytes, endpoint: Endpoint, items: list[Peek]) -> None:
+        """A frame ``peek`` could not read: decode it; keep its events, act on the rest."""
+        for item in peek_slow(frame):
+            if isinstance(item, Peek):
+                items.append(item)
+            elif isinstance(item, DecodeError):
                 self.decode_errors += 1
                 self.log.debug("router: undecodable frame: %s", item.reason)
             elif isinstance(item, UpbitError):
                 self.upbit_errors += 1
-                self._alert(StreamAlert(endpoint=msg.endpoint, kind="upbit_error",
-                                        detail=item.name, error=item))
-            else:
-                events.append(item)
-        self.state.on_events(msg.endpoint, msg.epoch, events)
-        self._flush()
+                self._alert(StreamAlert(endpoint=endpoint, kind="upbit_error", detail=item.name,
+                                        error=item))
 
     def receiveMsg_BatchAck(self, msg: BatchAck, sender) -> None:
         if self.state is None:
@@ -118,13 +140,26 @@ class RouterActor(BaseActor):
         if state is None:
             return
         now = time.monotonic()
+        payloads: dict[tuple[int, ...], bytes] = {}
         for delivery in state.take_batches(now):
-            self.send(delivery.component, delivery.batch)
+            self.send(delivery.component, self._frames_of(delivery, payloads))
         deadline = state.next_deadline()
         if deadline is None:
             self.cancel("flush")
         else:
             self.schedule(max(0.0, deadline - now) + 0.001, "flush")
+
+    @staticmethod
+    def _frames_of(delivery: Delivery, payloads: dict[tuple[int, ...], bytes]) -> EventFrames:
+        """The wire message of one delivery. Consumers of the same stream get the same items in
+        the same pass: their payload is joined once (``payloads``, keyed by the items)."""
+        items = delivery.items
+        key = tuple(map(id, items))
+        payload = payloads.get(key)
+        if payload is None:
+            payload = payloads[key] = SEPARATOR.join([item.frame for item in items])
+        return EventFrames(payload=payload, count=len(items), dropped=delivery.dropped,
+                           batch_id=delivery.batch_id)
 
     # -- alerts ----------------------------------------------------------------------------
     def receiveMsg_StreamAlert(self, msg: StreamAlert, sender) -> None:
@@ -170,7 +205,8 @@ class RouterActor(BaseActor):
     def status_details(self) -> dict[str, Any]:
         base = self.state.status() if self.state is not None else {}
         return {"frames": self.frames, "decode_errors": self.decode_errors,
-                "upbit_errors": self.upbit_errors, **base}
+                "upbit_errors": self.upbit_errors, "unconfigured_frames": self.unconfigured_frames,
+                **base}
 
     def status_report(self):
         if self.state is not None:  # the drops are the buffers' (each component's policy)

@@ -63,6 +63,7 @@ from upbit_actors.messages import (
 )
 from upbit_actors.system.errors import HubError
 from upbit_actors.system.runtime import actor_path, import_actor_class
+from upbit_actors.system.supervisor.gather import STATUS_TIMEOUT, StatusGather
 from upbit_actors.system.supervisor.ledger import STOP_WAIT, Action, ChildSpec, RestartLedger, RestartType
 
 __all__ = ["CHILD_SPECS", "STOP_WAIT", "Supervisor"]
@@ -76,9 +77,6 @@ CHILD_SPECS: tuple[tuple[ChildSpec, type], ...] = (
     (ChildSpec(role="connection.private"), ConnectionActor),
 )
 """The permanent children, in start order, with the actor class each runs."""
-
-STATUS_TIMEOUT = 1.0
-"""Seconds to wait for every actor's ActorStatus before answering with what arrived."""
 
 
 class Supervisor(BaseActor):
@@ -94,7 +92,7 @@ class Supervisor(BaseActor):
         self._credentials: Credentials | None = None
         self._owner = None                              # the hub's address
         self._epoch = 0
-        self._pending_status: dict[str, object] = {}    # request id -> gather record
+        self._gather = StatusGather()
         self._stopping = False
         self._stop_asker = None                         # who gets TreeStopped
         self._stop_phase = ""                           # "", components, children, done
@@ -250,24 +248,15 @@ class Supervisor(BaseActor):
             return  # a child relaying; never happens, but never loop
         request_id = msg.request_id or f"status-{self.handled}"
         targets = self._all_addresses()
-        self._pending_status[request_id] = {"asker": sender, "want": len(targets),
-                                            "got": [self.status_report()]}
+        self._gather.begin(request_id, sender, len(targets), self.status_report())
         for address in targets:
             self.send(address, StatusRequest(request_id=request_id))
         self.schedule(STATUS_TIMEOUT, f"status:{request_id}")
 
     def receiveMsg_ActorStatus(self, msg: ActorStatus, sender) -> None:
-        msg = attrs.evolve(msg, restarts=self._restarts_of(msg.role))
-        pending = self._pending_status.items()
-        if msg.request_id in self._pending_status:  # the base echoes the request id
-            pending = [(msg.request_id, self._pending_status[msg.request_id])]
-        for request_id, record in list(pending):
-            if record["want"] > 0:
-                record["got"].append(msg)
-                record["want"] -= 1
-                if record["want"] == 0:
-                    self._answer_status(request_id)
-                return
+        report = attrs.evolve(msg, restarts=self._ledger.restart_counts().get(msg.role, 0))
+        if (done := self._gather.add(msg.request_id, report)) is not None:
+            self._answer_status(done)
 
     def on_tick(self, purpose: str) -> None:
         kind, _, rest = purpose.partition(":")
@@ -277,13 +266,10 @@ class Supervisor(BaseActor):
             self._stop_progress(waited=rest)
 
     def _answer_status(self, request_id: str) -> None:
-        record = self._pending_status.pop(request_id, None)
+        record = self._gather.finish(request_id)
         if record is not None:
-            self.send(record["asker"], SystemStatus(request_id=request_id, actors=record["got"],
-                                                    collected_at=time.time()))
-
-    def _restarts_of(self, role: str) -> int:
-        return self._ledger.restart_counts().get(role, 0)
+            self.send(record.asker, SystemStatus(request_id=request_id, actors=record.got,
+                                                 collected_at=time.time()))
 
     def status_details(self) -> dict:
         return {"epoch": self._epoch, "restarts": self._ledger.restart_counts(),

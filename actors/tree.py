@@ -6,7 +6,6 @@ binds it to them, by class. Import it as ``from upbit_actors import Hub``.
 
 from __future__ import annotations
 
-from upbit_actors.actors.relay import Relay
 from upbit_actors.actors.supervisor import Supervisor
 from upbit_actors.system.embed.hub import HubBase
 
@@ -17,4 +16,3 @@ class Hub(HubBase):
     """The actor tree, owned by the calling program (see ``system.embed.hub``)."""
 
     root_actor = Supervisor
-    relay_actor = Relay

@@ -17,7 +17,6 @@ from upbit_actors.messages.common import WireFormat
 
 __all__ = [
     "ActorCrashed",
-    "Attach",
     "Checkpoint",
     "ComponentExited",
     "ComponentSpawned",
@@ -180,7 +179,8 @@ class ComponentSpawned:
 class ComponentExited:
     """Supervisor -> registry: a component is gone; drop all of its subscriptions.
 
-    Also component -> supervisor when it leaves cleanly (its exit is then not a crash).
+    Also component -> supervisor when it leaves cleanly (its exit is then not a crash), and a
+    closing ``Hub.stream`` -> registry (a stream is a consumer without an actor).
     """
 
     address: Any
@@ -189,12 +189,3 @@ class ComponentExited:
     """The component instance's ``SetSubscriptions.instance``, when known: its requests that
     arrive later are ignored."""
 
-
-@frozen(kw_only=True)
-class Attach:
-    """External endpoint -> relay component: forward everything you receive to the sender.
-
-    How plain Python code in a bot receives events without writing an actor (``Hub.stream``).
-    """
-
-    reason: str = ""

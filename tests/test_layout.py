@@ -78,7 +78,7 @@ def test_system_never_imports_the_actor_shells() -> None:
 
 def test_each_actor_role_has_its_decisions_under_the_same_name() -> None:
     shells = {p.stem for p in (REPO / "actors").glob("*.py")} - {"__init__", "base", "component",
-                                                                   "examples", "relay", "tree"}
+                                                                   "examples", "tree"}
     roles = {p.name for p in (REPO / "system").iterdir() if (p / "__init__.py").exists()}
     assert shells <= roles, shells - roles
 

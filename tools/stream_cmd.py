@@ -67,8 +67,8 @@ __all__ = ["HELP", "StreamRequest", "add_arguments", "parse_requests", "run"]
 HELP = "start the actor tree and print its events as JSON lines (one component per stream option)"
 
 QUEUE_LIMIT = 10_000
-"""Events waiting to be printed; beyond it the stream threads wait (back-pressure to the relays,
-whose router buffers then apply their own overflow policy)."""
+"""Events waiting to be printed; beyond it the stream threads wait (back-pressure: each stream's
+buffer in the router then applies its own overflow policy)."""
 POLL = 0.2
 """Seconds between checks of the stop conditions, rejections and alerts while no event arrives."""
 

@@ -214,11 +214,14 @@ class ConnectionState:
             self.auth.served()
         return False
 
-    def keepalive(self, now: float) -> LinkAction | None:
-        """The periodic check while a socket is open: ping, dead, or nothing."""
+    def keepalive(self, now: float, reading: bool = True) -> LinkAction | None:
+        """The periodic check while a socket is open: ping, dead, or nothing. While we do not
+        read the socket (``reading`` False: the router is behind), silence is ours, not the
+        server's: the link is not judged dead (pongs wait in the socket)."""
         if now - self.opened_at > STABLE_AFTER:
             self.backoff.reset()
-        return self.liveness.next_action(now)
+        action = self.liveness.next_action(now)
+        return None if action is LinkAction.DEAD and not reading else action
 
     def retry_due(self) -> bool:
         """The ``retry`` timer fired: True when a handshake should be asked for now."""

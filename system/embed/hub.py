@@ -16,7 +16,7 @@ supervisor, and waits until the tree is up; ``Hub.stop`` (or leaving the ``with`
 actor and process it started. A hub is used from one thread; each ``EventStream`` has its own
 Thespian endpoint (``ActorSystem.private()``) and its own thread.
 
-``HubBase`` knows the tree only through the classes it is given (``root_actor``, ``relay_actor``):
+``HubBase`` knows the tree only through the class it is given (``root_actor``):
 the embedding layer sits beside the decisions in ``system/`` and does not import the actor
 shells. ``upbit_actors.Hub`` (``actors/tree.py``) is this class bound to the project's
 ``Supervisor``.
@@ -60,8 +60,6 @@ class HubBase:
     root_actor: ClassVar[type | None] = None
     """The class of the tree's root (a supervisor answering ``Configure``, ``SpawnComponent``,
     ``StatusRequest`` and ``Shutdown``)."""
-    relay_actor: ClassVar[type | None] = None
-    """The component class ``stream`` spawns to hand events to plain Python."""
 
     def __init__(self, config: HubConfig | None = None, *, credentials: Credentials | None = None,
                  admin_port: int | None = None, start_timeout: float = 15.0,
@@ -179,9 +177,10 @@ class HubBase:
         """Events of one stream in plain Python: iterate the result, or pass ``callback``."""
         spec = StreamSpec(data_type=DataType(data_type), codes=tuple(codes),
                           options=StreamOptions(**options))
-        name = name or f"stream-{uuid.uuid4().hex[:8]}"
-        address = self.spawn(self.relay_actor, name, specs=(spec,))
-        stream = EventStream(self, name, address, callback=callback, maxsize=maxsize)
+        if self._asys is None:
+            raise HubError("the hub is not started")
+        stream = EventStream(self, name or f"stream-{uuid.uuid4().hex[:8]}", spec,
+                             callback=callback, maxsize=maxsize)
         self._streams.append(stream)
         return stream
 

@@ -1,77 +1,138 @@
 """``EventStream``: the events of one stream in plain Python, for bot code that is not an actor.
 
-``Hub.stream`` spawns a relay component (``actors.relay``) and wraps it here: a thread with its
-own Thespian endpoint (``ActorSystem.private()``) attaches to the relay, acknowledges every
-batch (so a slow reader slows only its own relay's buffer) and hands the events to a queue or a
-callback.
+A stream is a consumer of its own, without an actor: a thread with its own Thespian endpoint
+(``ActorSystem.private()``) sends the registry its subscription (a ``SetSubscriptions``, like a
+component), receives ``EventFrames`` straight from the router, decodes them here and hands the
+events to a bounded queue or a callback. Its ``BatchAck`` is the router's credit for this
+stream only, so a slow reader slows its own buffer in the router (bounded, with its stated
+overflow policy) and nothing else. When the registry is restarted, the stream sends its set to
+the new one (it watches the hub's directory). ``close`` tells the registry it is gone, which
+releases its subscription.
+
+Exception tree: ``HubError`` when the stream's thread cannot start talking to the tree.
 """
 
 from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Iterator
+import uuid
+from collections.abc import Callable, Iterator
 from typing import Any
 
-from thespian.actors import ActorExitRequest
-
-from upbit_actors.messages import Attach, BatchAck, EventBatch, StreamAlert, SubscriptionRejected
-from upbit_actors.system.embed.attach import HubError
+from upbit_actors.messages import (
+    BatchAck,
+    ComponentExited,
+    EventFrames,
+    SetSubscriptions,
+    StreamAlert,
+    StreamSpec,
+    SubscriptionRejected,
+)
+from upbit_actors.system.errors import HubError
+from upbit_actors.system.wire.codec.batch import decode_frames
 
 __all__ = ["EventStream"]
 
-ATTACH_TIMEOUT = 10.0
-"""Seconds for a new stream's thread to reach its relay."""
+START_TIMEOUT = 10.0
+"""Seconds for a new stream's thread to send its subscription."""
+LISTEN = 0.2
+"""Seconds of one wait for a message; also how soon a closed stream or a new registry is seen."""
 
 
 class EventStream:
-    """Events of one relay component, delivered on a thread of their own.
+    """Events of one subscription, delivered on a thread of their own.
 
     Iterate it (``for event in stream``), or give ``callback`` to ``Hub.stream``. ``alerts`` and
-    ``rejections`` collect what is not an event. ``close`` stops the relay (its subscriptions are
-    released) and the thread.
+    ``rejections`` collect what is not an event; ``dropped`` counts what the router's overflow
+    policy dropped or replaced for this stream; ``undecodable`` frames the codec could not read.
+    ``close`` releases the subscription and stops the thread.
     """
 
-    def __init__(self, hub, name: str, relay, *, callback=None, maxsize: int) -> None:
+    def __init__(self, hub: Any, name: str, spec: StreamSpec, *,
+                 callback: Callable[[Any], None] | None = None, maxsize: int) -> None:
         self.name = name
+        self.spec = spec
         self._hub = hub
-        self._relay = relay
         self._callback = callback
         self._queue: queue.Queue = queue.Queue(maxsize)
-        self.alerts: list = []
-        self.rejections: list = []
+        self.alerts: list[StreamAlert] = []
+        self.rejections: list[SubscriptionRejected] = []
+        self.received = 0
         self.dropped = 0
-        """Events the router dropped for this stream (its overflow policy)."""
+        self.undecodable = 0
+        self._instance = uuid.uuid4().hex
+        self._seq = 0
         self._stop = threading.Event()
         self._closed = False
-        self._attached = threading.Event()
+        self._started = threading.Event()
+        self._failure: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name=f"upbit-stream-{name}", daemon=True)
         self._thread.start()
-        if not self._attached.wait(ATTACH_TIMEOUT):
-            raise HubError(f"stream {name!r} could not attach to its relay")
+        if not self._started.wait(START_TIMEOUT) or self._failure is not None:
+            self._stop.set()
+            raise HubError(f"stream {name!r} could not start: {self._failure or 'timed out'}")
 
+    # -- the stream's thread ----------------------------------------------------------------
     def _run(self) -> None:
-        with self._hub._asys.private() as ctx:
-            ctx.tell(self._relay, Attach())
-            self._attached.set()
-            while not self._stop.is_set():
-                msg = ctx.listen(0.2)
-                if msg is None:
-                    continue
-                if isinstance(msg, EventBatch):
-                    self.dropped += msg.dropped
-                    for event in msg.events:
-                        if self._callback is not None:
-                            self._callback(event)
-                        else:
-                            self._queue.put(event)  # blocks when full: back-pressure to the relay
-                    ctx.tell(self._relay, BatchAck(count=len(msg.events)))
-                elif isinstance(msg, SubscriptionRejected):
-                    self.rejections.append(msg)
-                elif isinstance(msg, StreamAlert):
-                    self.alerts.append(msg)
-            ctx.tell(self._relay, ActorExitRequest())
+        try:
+            with self._hub._asys.private() as ctx:
+                me = ctx._systemBase.transport.myAddress  # where the router sends our frames
+                registry = self._subscribe(ctx, None)
+                self._started.set()
+                while not self._stop.is_set():
+                    registry = self._subscribe(ctx, registry)  # again if the registry changed
+                    msg = ctx.listen(LISTEN)
+                    if msg is not None:
+                        self._receive(ctx, msg)
+                if registry is not None:
+                    ctx.tell(registry, ComponentExited(address=me, name=self.name,
+                                                       instance=self._instance))
+        except BaseException as exc:  # noqa: BLE001 - reported by __init__ or ends the stream
+            self._failure = exc
+            self._started.set()
+            self._stop.set()
 
+    def _subscribe(self, ctx: Any, sent_to: Any) -> Any:
+        """Send the set to the registry of the hub's current directory, if not sent there yet."""
+        directory = self._hub.directory
+        registry = directory.get("registry") if directory is not None else None
+        if registry is not None and registry != sent_to:
+            self._seq += 1
+            ctx.tell(registry, SetSubscriptions(specs=(self.spec,), seq=self._seq,
+                                                instance=self._instance, component=self.name,
+                                                request_id=f"{self.name}-{self._seq}"))
+        return registry or sent_to
+
+    def _receive(self, ctx: Any, msg: Any) -> None:
+        if isinstance(msg, EventFrames):
+            batch = decode_frames(msg)
+            self.received += len(batch.events)
+            self.dropped += batch.dropped
+            self.undecodable += batch.undecodable
+            for event in batch.events:
+                if self._callback is not None:
+                    self._callback(event)
+                else:
+                    self._put(event)
+            router = self._hub.directory.get("router")
+            if router is not None:  # the credit: only now may the router send the next batch
+                ctx.tell(router, BatchAck(count=msg.count, batch_id=msg.batch_id))
+        elif isinstance(msg, SubscriptionRejected):
+            self.rejections.append(msg)
+        elif isinstance(msg, StreamAlert):
+            self.alerts.append(msg)
+
+    def _put(self, event: Any) -> None:
+        """Queue ``event``; while the queue is full, wait (the back-pressure), unless closed."""
+        while not self._stop.is_set():
+            try:
+                self._queue.put(event, timeout=LISTEN)
+                return
+            except queue.Full:
+                continue
+
+    # -- the reader's side ------------------------------------------------------------------
     def get(self, timeout: float | None = None) -> Any:
         """The next event; raises ``queue.Empty`` after ``timeout`` seconds."""
         return self._queue.get(timeout=timeout)
@@ -79,7 +140,7 @@ class EventStream:
     def __iter__(self) -> Iterator[Any]:
         while not self._stop.is_set() or not self._queue.empty():
             try:
-                yield self._queue.get(timeout=0.2)
+                yield self._queue.get(timeout=LISTEN)
             except queue.Empty:
                 continue
 
@@ -88,6 +149,7 @@ class EventStream:
         self._stop.set()
 
     def close(self) -> None:
+        """Release the subscription and stop the thread; safe to call twice."""
         if self._closed:
             return
         self._closed = True
@@ -100,5 +162,5 @@ class EventStream:
     def __enter__(self) -> EventStream:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: Any) -> None:
         self.close()

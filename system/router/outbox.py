@@ -1,6 +1,6 @@
 """One component's outbox in the router: a bounded event buffer and the batch in flight.
 
-Flow control: one ``EventBatch`` per component is in flight at a time (acknowledged by
+Flow control: one batch per component is in flight at a time (acknowledged by
 ``BatchAck``), so a slow component grows its own bounded buffer instead of Thespian's transmit
 queue, which drops sends past ~1,050 queued (THESPIAN.md). An ack that never comes is assumed
 after the router's ack timeout.
@@ -21,7 +21,7 @@ trade, myOrder, myAsset     keep every event
 
 Candles and keep-every events together are bounded by ``limit`` (HubConfig.buffer_limit): past
 it, the oldest of them is dropped. Replaced and dropped events are both counted and reported in
-the next ``EventBatch.dropped``; the status shows them apart.
+the next batch (``EventFrames.dropped``); the status shows them apart.
 
 Exception tree: ``ValueError`` for a limit below 1; nothing else.
 """
@@ -34,7 +34,6 @@ from typing import Any
 
 from attrs import define, field
 
-from upbit_actors.messages.connection import EventBatch
 from upbit_actors.system.errors import ConfigError
 
 __all__ = ["ComponentBuffer", "Outbox"]
@@ -127,13 +126,13 @@ class Outbox:
             self.ack_timeouts += 1
         return self.in_flight is None
 
-    def take(self, batch_id: int, now: float, max_events: int) -> EventBatch:
-        """The next batch, now in flight under ``batch_id``."""
+    def take(self, batch_id: int, now: float, max_events: int) -> tuple[tuple[Any, ...], int]:
+        """The next batch (items, drops not yet reported), now in flight under ``batch_id``."""
         events, dropped = self.buffer.take(max_events)
         self.in_flight, self.in_flight_since = batch_id, now
         self.delivered += len(events)
         self.batches += 1
-        return EventBatch(events=events, dropped=dropped)
+        return events, dropped
 
     def done(self, batch_id: int | None) -> bool:
         """Ack ``batch_id`` (None: whatever is in flight); False for a stale or repeated ack."""

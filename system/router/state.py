@@ -1,7 +1,7 @@
 """The router's decisions: which component gets which event, and when it gets a batch.
 
 Input: the registry's ``RoutingTable`` and the decoded events of each ``FrameBatch``. Output:
-``Delivery`` objects, one ``EventBatch`` per component per pass (THESPIAN.md: one message per
+``Delivery`` objects, one batch per component per pass (THESPIAN.md: one message per
 event tops out near 1,000 deliveries/s, batches reach ~50,000/s).
 
 Rules:
@@ -9,7 +9,7 @@ Rules:
 - **Match.** An event goes to the components holding a key of its (type, code); myAsset has no
   code; myOrder matches a code key or an all-markets key (SPEC §3.5-3.6). The wire ``code`` has no
   ``.N`` suffix (SPEC §2.2), so orderbooks of one code at several depths or levels are told apart
-  by the book itself: ``len(orderbook_units)`` (Upbit pads to the requested depth, SPEC §3.3) and
+  by the book itself: its number of units (Upbit pads to the requested depth, SPEC §3.3) and
   ``level``. No exact match: the smallest requested depth that holds the book.
 - **Flags.** only_realtime components get no SNAPSHOT; only_snapshot components get one
   SNAPSHOT and nothing else (the registry folds flags on the wire, so the router filters).
@@ -35,7 +35,6 @@ from typing import Any
 from attrs import define, field, frozen
 
 from upbit_actors.messages.common import CANDLE_TYPES, PRIVATE_TYPES, DataType, Endpoint, StreamType
-from upbit_actors.messages.connection import EventBatch
 from upbit_actors.messages.lifecycle import HubConfig
 from upbit_actors.messages.subscription import RoutingTable, StreamKey
 from upbit_actors.system.registry.book import component_ref
@@ -73,7 +72,10 @@ class Delivery:
     """The address from the routing table."""
     batch_id: int
     """Acknowledge with ``batch_done(component, batch_id)``."""
-    batch: EventBatch
+    items: tuple[Any, ...]
+    """The items (``Peek``: frame and routing facts), oldest first."""
+    dropped: int = 0
+    """Items dropped or replaced for this component since its previous batch."""
 
 
 @define
@@ -191,7 +193,7 @@ class RoutingState:
     def _choose(self, variants: dict[Variant, dict[Hashable, _Want]], event: Any) -> Variant:
         if len(variants) == 1:
             return next(iter(variants))
-        depth = len(getattr(event, "orderbook_units", ()))
+        depth = event.depth
         level = float(getattr(event, "level", 0.0) or 0.0)
         same_level = sorted(v for v in variants if v is not None and v[1] == level)
         holding = [v for v in same_level if v[0] >= depth]  # the exact depth first, if asked for
@@ -280,8 +282,8 @@ class RoutingState:
         if comp is None or not len(comp.outbox.buffer) or not comp.outbox.free(now, self.ack_timeout):
             return None
         self._next_batch_id += 1
-        batch = comp.outbox.take(self._next_batch_id, now, self.max_batch)
-        return Delivery(component=comp.address, batch_id=self._next_batch_id, batch=batch)
+        items, dropped = comp.outbox.take(self._next_batch_id, now, self.max_batch)
+        return Delivery(component=comp.address, batch_id=self._next_batch_id, items=items, dropped=dropped)
 
     def take_batches(self, now: float) -> list[Delivery]:
         """One pass: at most one batch per ready component."""

@@ -23,8 +23,10 @@ Importing this package applies the loopback patch (``loopback`` is imported firs
 
 from __future__ import annotations
 
-from upbit_actors.system.runtime import loopback  # first: patch before any other Thespian import here
-from upbit_actors.system.runtime import quiet  # noqa: F401  (importing makes Thespian's debug text lazy)
+from upbit_actors.system.runtime import (
+    loopback,  # first: patch before any other Thespian import here
+    quiet,  # noqa: F401  (importing makes Thespian's debug text lazy)
+)
 from upbit_actors.system.runtime.attach import attach, detach
 from upbit_actors.system.runtime.errors import NoSystemError, PortBusyError, RuntimeSystemError, StaleSystemError
 from upbit_actors.system.runtime.harden import harden_actor_process, in_actor_process

@@ -25,8 +25,10 @@ from upbit_actors.tools.sim import Simulator
 from upbit_actors.tools.status_cmd import render, snapshot_document
 
 ROLES = ("supervisor", "registry", "limiter", "router", "jwt", "connection.public",
-         "connection.private", "component:tick", "component:trades", "component:assets")
-"""Every actor the ``hub`` fixture runs: the fixed tree plus one relay component per stream."""
+         "connection.private")
+"""Every actor the ``hub`` fixture runs (its streams are consumers without an actor)."""
+STREAMS = ("tick", "trades", "assets")
+"""The ``hub`` fixture's streams: the router lists each among its consumers."""
 
 KEYS = ("role", "address", "pid", "state", "started_at", "uptime", "restarts", "handled",
         "queue_depth", "drops", "details")
@@ -210,6 +212,7 @@ def test_json_document_lists_every_actor_with_all_fields(hub: Hub, runs, fake_ke
     assert public["state"] == "open" and public["details"]["epoch"] > 0
     merged = actors["registry"]["details"]["merged"]["public"]
     assert (merged["streams"], merged["codes"]) == (2, 3)
+    assert set(actors["router"]["details"]["components"]) == set(STREAMS)
     assert actors["jwt"]["details"]["keys_loaded"] is True
     assert doc["rate_budget"]["public"]["per_second"]["limit"] == MESSAGES_PER_SECOND
 

@@ -36,3 +36,16 @@ class Collector(Component):
         return {**super().status_details(), "by_type": dict(self.by_type),
                 "codes_seen": sorted(self.codes_seen), "rejected": list(self.rejected),
                 "alerts": list(self.alerts)}
+
+
+class SlowTape(Component):
+    """Subscribes to trades of ``params['trade']`` and takes ``params['delay']`` seconds per event:
+    a consumer that falls behind, so its buffer in the router must apply its overflow policy."""
+
+    def on_start(self) -> None:
+        self.subscribe("trade", self.params["trade"])
+
+    def on_batch(self, batch) -> None:
+        import time
+
+        time.sleep(self.params.get("delay", 0.001) * len(batch.events))

@@ -68,7 +68,7 @@ def system_pids(hub: Hub) -> dict[str, int]:
 def test_every_listening_socket_of_the_tree_is_on_loopback(hub: Hub) -> None:
     roles = system_pids(hub)
     assert {"registry", "limiter", "router", "jwt", "connection.public", "connection.private",
-            "component:collector", "component:s-ticker", "component:s-assets"} <= set(roles)
+            "component:collector"} <= set(roles)
     pids = hub.handle.pids | {os.getpid()}
     listening = {pid: [c.laddr for c in inet(pid) if c.status == psutil.CONN_LISTEN] for pid in pids}
     # Not vacuous: the admin port and a socket of every actor are among them.

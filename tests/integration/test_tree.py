@@ -105,7 +105,7 @@ def test_closing_a_stream_shrinks_the_merged_set(hub: Hub, sim: Simulator, strea
     xrp.close()
     frame = wait_for(lambda: subscribes(sim)[count:], what="a subscribe frame after the close")[-1]
     assert requested(frame) == {"ticker": {"KRW-BTC"}, "trade": {"KRW-ETH"}}
-    hub.status()  # a round trip through the supervisor, after it saw the relay exit
+    hub.status()  # a round trip through the supervisor, after the stream left
     assert not [c for c in hub.crashes if c.role == "component:s-xrp"], "a closed stream is no crash"
 
 

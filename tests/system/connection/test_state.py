@@ -213,3 +213,13 @@ def test_status() -> None:
     assert conn.status(13.0)["last_frame_age"] is None
     assert list(status) == ["epoch", "reconnects", "frames", "requests_sent", "generation",
                             "last_frame_age", "auth_failures", "keys_version", "last_error"]
+
+
+def test_a_link_we_stopped_reading_is_not_judged_dead() -> None:
+    # The router fell behind and the connection paused reading (system.connection.outflow):
+    # the missing pong waits in the socket; the link is not dead.
+    conn = opened()
+    conn.liveness.on_ping_sent(1.0)
+    late = 1.0 + CONFIG.pong_timeout + 1.0
+    assert conn.keepalive(late) is LinkAction.DEAD
+    assert conn.keepalive(late, reading=False) is None

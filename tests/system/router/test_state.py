@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 import pytest
 from attrs import frozen
 from hypothesis import given, settings
@@ -21,6 +22,8 @@ from upbit_actors.messages.private import AssetBalance, MyAsset, MyOrder
 from upbit_actors.messages.subscription import Route, RoutingTable, StreamKey, StreamOptions
 from upbit_actors.system.router.outbox import ComponentBuffer
 from upbit_actors.system.router.state import RoutingState
+from upbit_actors.system.wire.codec import decode, to_default_dict
+from upbit_actors.system.wire.codec.peek import Peek, peek
 
 T = DataType
 PUB, PRIV = Endpoint.PUBLIC, Endpoint.PRIVATE
@@ -39,6 +42,10 @@ class Ev:
     level: float = 0.0
     candle_date_time_utc: str | None = None
 
+    @property
+    def depth(self) -> int:
+        return len(self.orderbook_units)
+
 
 def book(code: str, depth: int = 30, level: float = 0.0, st: StreamType = RT, n: int = 0) -> Ev:
     return Ev(T.ORDERBOOK, code, st, n, tuple(range(depth)), level)
@@ -56,7 +63,7 @@ def drain(state: RoutingState, now: float = 0.0) -> dict[Any, list[Any]]:
     """Take one batch per ready component and ack it; returns the events per component."""
     out: dict[Any, list[Any]] = {}
     for delivery in state.take_batches(now):
-        out[delivery.component] = list(delivery.batch.events)
+        out[delivery.component] = list(delivery.items)
         assert state.batch_done(delivery.component, delivery.batch_id)
     return out
 
@@ -203,8 +210,8 @@ def test_in_flight_component_accumulates_with_the_overflow_policy() -> None:
     s.on_events(PUB, 1, events)
     assert s.status()["components"]["a"]["buffered"] == 5  # latest ticker, 3 trades, latest book
     assert s.batch_done("a", first.batch_id) and not s.batch_done("a", first.batch_id)
-    batch = s.take_batch("a", 0.2).batch
-    assert [(e.data_type, e.n) for e in batch.events] == [
+    batch = s.take_batch("a", 0.2)
+    assert [(e.data_type, e.n) for e in batch.items] == [
         (T.TICKER, 2), (T.TRADE, 3), (T.TRADE, 4), (T.TRADE, 5), (T.ORDERBOOK, 2)
     ]
     assert batch.dropped == 2 + 2 + 1  # 2 trades at the bound, 2 tickers and 1 book replaced
@@ -217,9 +224,9 @@ def test_one_batch_per_component_per_pass_and_bounded_batch_size() -> None:
     s.on_routes_changed(table(1, a=[key(T.TRADE, "KRW-A")]), 0)
     s.on_events(PUB, 1, [Ev(T.TRADE, "KRW-A", n=i) for i in range(5)])
     (d,) = s.take_batches(0.0)
-    assert len(d.batch.events) == 2 and s.take_batches(0.0) == []
+    assert len(d.items) == 2 and s.take_batches(0.0) == []
     assert s.batch_done("a")  # ack without an id: whatever is in flight
-    assert [e.n for e in s.take_batches(0.0)[0].batch.events] == [2, 3]
+    assert [e.n for e in s.take_batches(0.0)[0].items] == [2, 3]
 
 
 def test_a_lost_ack_times_out() -> None:
@@ -260,7 +267,16 @@ def test_from_config() -> None:
     assert RoutingState.from_config(HubConfig(buffer_limit=7)).buffer_limit == 7
 
 
-# -- with the real event classes -------------------------------------------------------------
+# -- with real frames, as the router gets them ------------------------------------------------
+
+
+def peeked(*events: Any) -> list[Peek]:
+    """Each event as the DEFAULT frame Upbit would send, read by ``peek`` like the router does."""
+    return [peek(orjson.dumps(to_default_dict(e))) for e in events]
+
+
+def decoded(items: Any) -> list[Any]:
+    return [event for item in items for event in decode(item.frame)]
 
 
 def test_real_events() -> None:
@@ -281,13 +297,13 @@ def test_real_events() -> None:
     s.on_routes_changed(table(1, a=[key(T.ORDERBOOK, "KRW-BTC", depth=5), key(T.CANDLE_1M, "KRW-BTC"),
                                     key(T.MY_ORDER, None), key(T.MY_ASSET, None)]), 0)
     s.take_batch("a", 0)  # nothing yet
-    s.on_events(PUB, 1, [ob])
+    s.on_events(PUB, 1, peeked(ob))
     first = s.take_batch("a", 0)
-    s.on_events(PUB, 1, [c1, c1b, c2])  # the same period repeats: latest wins (SPEC §3.4)
-    s.on_events(PRIV, 1, [order, asset])
+    s.on_events(PUB, 1, peeked(c1, c1b, c2))  # the same period repeats: latest wins (SPEC §3.4)
+    s.on_events(PRIV, 1, peeked(order, asset))
     s.batch_done("a", first.batch_id)
-    assert list(s.take_batch("a", 0).batch.events) == [c1b, c2, order, asset]
-    assert first.batch.events == (ob,)
+    assert decoded(s.take_batch("a", 0).items) == [c1b, c2, order, asset]
+    assert decoded(first.items) == [ob]
 
 
 # -- buffer unit and a property --------------------------------------------------------------

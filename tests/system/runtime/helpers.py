@@ -19,7 +19,7 @@ from tests.polling import wait_for
 from upbit_actors.actors.base import BaseActor
 from upbit_actors.messages.admin import ActorStatus, StatusRequest
 
-__all__ = ["Do", "Done", "Probe", "ask_for", "details", "wait_for"]
+__all__ = ["Do", "Done", "Noisy", "Probe", "ask_for", "details", "wait_for"]
 
 
 @frozen
@@ -28,6 +28,20 @@ class Do:
 
     action: str
     arg: Any = None
+
+
+@frozen
+class Noisy:
+    """A payload that writes a line to ``path`` whenever it is described (``str``/``repr``)."""
+
+    path: str
+
+    def __repr__(self) -> str:
+        with open(self.path, "a") as out:
+            out.write(f"described in pid {os.getpid()}\n")
+        return "Noisy"
+
+    __str__ = __repr__
 
 
 @frozen
@@ -68,6 +82,8 @@ class Probe(BaseActor):
             self.sock.setblocking(False)
             self.watched_fds = (self.sock.fileno(),)
             value = self.sock.getsockname()[1]
+        elif action == "echo":
+            value = arg
         elif action == "fail":
             raise RuntimeError("told to fail")
         elif action == "segfault":
