@@ -172,6 +172,7 @@ class Component(BaseActor):
         batch = decode_frames(msg)
         self.events_received += len(batch.events)
         self.events_dropped += batch.dropped
+        self.drops += batch.dropped  # the status table's DROPS column
         self.undecodable += batch.undecodable
         try:
             self.on_batch(batch)

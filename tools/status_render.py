@@ -130,7 +130,9 @@ def _connection(d: dict[str, Any]) -> list[str]:
     d.pop("endpoint", None)
     first = _pairs(d, "epoch", "reconnects", "generation")
     first += f", last frame {'-' if age is None else f'{age:g}s ago'}"
-    return [first, _pairs(d, "frames", "requests_sent", "auth_failures", "last_error", "url")]
+    return [first, _pairs(d, "frames", "requests_sent", "auth_failures", "last_error", "url"),
+            "to router: " + _pairs(d, "frames_sent", "batches_sent", "frames_waiting", "batches_in_flight",
+                                   "paused", "pauses", "frames_lost")]
 
 
 def _jwt(d: dict[str, Any]) -> list[str]:
@@ -139,7 +141,7 @@ def _jwt(d: dict[str, Any]) -> list[str]:
 
 def _component(d: dict[str, Any]) -> list[str]:
     d.pop("name", None)
-    lines = [_pairs(d, "events_received", "events_dropped", "wanted")]
+    lines = [_pairs(d, "events_received", "events_dropped", "undecodable", "wanted")]
     if "subscriptions" in d:
         lines.append("subscriptions: " + _wire_set(d.pop("subscriptions")))
     return lines
