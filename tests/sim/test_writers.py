@@ -31,8 +31,8 @@ def test_writers_match_the_generic_encoder_byte_for_byte(style: str) -> None:
         state = market.states[event.code]
         for fmt in FORMATS:
             for stream_type in ("REALTIME", "SNAPSHOT"):
-                ticker = writer("ticker", event.code, fmt, style)
-                trade = writer("trade", event.code, fmt, style)
+                ticker = writer("ticker", state.instrument, fmt, style)
+                trade = writer("trade", state.instrument, fmt, style)
                 assert ticker is not None and trade is not None
                 assert ticker(state, stream_type, market.start_ms) == \
                     encode(frames.ticker(state, stream_type, market.start_ms), fmt, style)
@@ -43,9 +43,10 @@ def test_writers_match_the_generic_encoder_byte_for_byte(style: str) -> None:
 
 
 def test_other_kinds_take_the_generic_path() -> None:
-    assert writer("orderbook", "KRW-BTC", "DEFAULT", "wire") is None
-    assert writer("candle.1s", "KRW-BTC", "DEFAULT", "wire") is None
-    assert writer("ticker", "KRW-BTC", "DEFAULT", "other") is None
+    btc = MarketDirectory(["KRW-BTC"], 1).instruments["KRW-BTC"]
+    assert writer("orderbook", btc, "DEFAULT", "wire") is None
+    assert writer("candle.1s", btc, "DEFAULT", "wire") is None
+    assert writer("ticker", btc, "DEFAULT", "other") is None
 
 
 @pytest.mark.parametrize("size", [0, 1, 125, 126, 65535, 65536, 70000])
@@ -64,5 +65,5 @@ def test_a_written_frame_is_one_json_object_with_the_sample_keys() -> None:
     while market.step(T0).kind != "trade":
         pass
     state = market.states["KRW-BTC"]
-    data = writer("trade", "KRW-BTC", "DEFAULT", "wire")(state, "REALTIME", market.start_ms)  # type: ignore[misc]
+    data = writer("trade", state.instrument, "DEFAULT", "wire")(state, "REALTIME", market.start_ms)  # type: ignore[misc]
     assert list(orjson.loads(data)) == list(frames.trade(state, "REALTIME"))

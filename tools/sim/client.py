@@ -9,6 +9,7 @@ simulator's view: format, routes, limiter, counters, and a batched binary writer
 from __future__ import annotations
 
 import collections
+import struct
 from collections.abc import Callable
 from typing import Any
 
@@ -153,6 +154,10 @@ TEXT = 0x81
 """FIN + opcode 1: control answers when ``control_frames_binary`` is off."""
 
 
+_HEAD16 = struct.Struct("!BBH").pack
+_HEAD64 = struct.Struct("!BBQ").pack
+
+
 def framed(payload: bytes, first: int = BINARY) -> bytes:
     """One unmasked, unfragmented server frame (RFC 6455 §5.2): header + payload.
 
@@ -163,8 +168,8 @@ def framed(payload: bytes, first: int = BINARY) -> bytes:
     if size < 126:
         return bytes((first, size)) + payload
     if size < 65536:
-        return bytes((first, 126)) + size.to_bytes(2, "big") + payload
-    return bytes((first, 127)) + size.to_bytes(8, "big") + payload
+        return _HEAD16(first, 126, size) + payload
+    return _HEAD64(first, 127, size) + payload
 
 
 def unframe(data: bytes) -> tuple[int, bytes]:

@@ -28,13 +28,20 @@ from upbit_actors.tools.sim.private import PrivateEvent
 from upbit_actors.tools.sim.protocol import Subscribe
 from upbit_actors.tools.sim.routes import ALL_CODES, Route, describe, expand
 from upbit_actors.tools.sim.stats import Stats
-from upbit_actors.tools.sim.writers import writer
+from upbit_actors.tools.sim.writers import Writer, writer
 
 __all__ = ["Fanout"]
 
 Schedule = Callable[[float, Callable[[], None]], Any]
-Groups = list[tuple[Callable[..., bytes] | None, str, list[SimConnection]]]
-"""(writer or None, format, connections) per format of one (kind, code) REALTIME stream."""
+TradeRoutes = list[tuple[Writer, str, list[SimConnection]]]
+"""(writer, kind, connections) per format of the trade and ticker REALTIME streams of one code."""
+
+
+def _generic(kind: str, fmt: str, style: str) -> Writer:
+    """A writer through the frame dict and ``encode`` (formats or styles without a fast writer)."""
+    if kind == "trade":
+        return lambda state, stream_type, start_ms: encode(frames.trade(state, stream_type), fmt, style)
+    return lambda state, stream_type, start_ms: encode(frames.ticker(state, stream_type, start_ms), fmt, style)
 
 
 class Fanout:
@@ -59,13 +66,13 @@ class Fanout:
         self._dirty: dict[int, SimConnection] = {}
         self._targets_cache: dict[tuple[str, str], list[tuple[Route, SimConnection]]] = {}
         """(type, code) -> routes receiving REALTIME now; cleared whenever a set changes."""
-        self._trade_groups: dict[str, tuple[Groups, Groups]] = {}
-        """code -> (trade groups, ticker groups); cleared with ``_targets_cache``."""
+        self._trade_routes: dict[str, TradeRoutes] = {}
+        """code -> its trade and ticker routes; cleared with ``_targets_cache``."""
 
     def _changed(self) -> None:
         """A subscription set, an active route or a format changed: routing caches are stale."""
         self._targets_cache.clear()
-        self._trade_groups.clear()
+        self._trade_routes.clear()
 
     def set_format(self, conn: SimConnection, fmt: str) -> None:
         """Set the format of the whole connection (SPEC §2 format object, §2.1 rule 4)."""
@@ -167,8 +174,13 @@ class Fanout:
         return self.pacer.delay(self.clock(), cfg.burst_frames, cfg.tick_interval)
 
     def _burst_events(self, budget: int, stalled: bool) -> int:
-        """Step the market until ``budget`` frames are made; each event is stamped when made."""
-        clock, step, groups = self.clock, self.market.step, self._trade_groups
+        """Step the market until ``budget`` frames are made; each event is stamped when made.
+
+        The hot loop: a trade's ticker and trade frames are written once per format and the
+        same bytes appended to each subscriber (flushed by :meth:`tick`).
+        """
+        clock, step, table = self.clock, self.market.step, self._trade_routes
+        states, start_ms = self.market.states, self.market.start_ms
         spent = 0
         while spent < budget:
             ts = int(clock() * 1000)
@@ -178,33 +190,30 @@ class Fanout:
             kind, code, cost = step(ts)
             spent += cost
             if kind == "trade" and not stalled:
-                trade_and_ticker = groups.get(code)
-                if trade_and_ticker is None:
-                    trade_and_ticker = groups[code] = (self._groups("trade", code), self._groups("ticker", code))
-                if trade_and_ticker[0] or trade_and_ticker[1]:
-                    self._route_trade(code, trade_and_ticker)
+                routes = table.get(code)
+                if routes is None:
+                    routes = table[code] = self._routes_of_trades(code)
+                if routes:
+                    state = states[code]
+                    for write, kind, conns in routes:
+                        data = framed(write(state, "REALTIME", start_ms))
+                        for conn in conns:
+                            conn.pending.append(data)
+                            conn.pending_kinds.append(kind)
         return spent
 
-    def _groups(self, kind: str, code: str) -> Groups:
-        by_format: dict[str, list[SimConnection]] = {}
-        for _, conn in self._targets(kind, code):
-            by_format.setdefault(conn.format, []).append(conn)
+    def _routes_of_trades(self, code: str) -> TradeRoutes:
+        """(writer, kind, subscribers) per format of the trade and ticker streams of ``code``."""
+        out: TradeRoutes = []
         style = self.config.number_style
-        return [(writer(kind, code, fmt, style), fmt, conns) for fmt, conns in by_format.items()]
-
-    def _route_trade(self, code: str, trade_and_ticker: tuple[Groups, Groups]) -> None:
-        state, start_ms = self.market.states[code], self.market.start_ms
-        for kind, groups in zip(("trade", "ticker"), trade_and_ticker):
-            for write, fmt, conns in groups:
-                if write is not None:
-                    data = framed(write(state, "REALTIME", start_ms))
-                else:
-                    frame = frames.trade(state, "REALTIME") if kind == "trade" else \
-                        frames.ticker(state, "REALTIME", start_ms)
-                    data = framed(encode(frame, fmt, self.config.number_style))
-                for conn in conns:
-                    conn.pending.append(data)
-                    conn.pending_kinds.append(kind)
+        instrument = self.market.directory.instruments[code]
+        for kind in ("trade", "ticker"):
+            by_format: dict[str, list[SimConnection]] = {}
+            for _, conn in self._targets(kind, code):
+                by_format.setdefault(conn.format, []).append(conn)
+            for fmt, conns in by_format.items():
+                out.append((writer(kind, instrument, fmt, style) or _generic(kind, fmt, style), kind, conns))
+        return out
 
     def _targets(self, kind: str, code: str) -> list[tuple[Route, SimConnection]]:
         key = (kind, code)

@@ -15,7 +15,7 @@ from upbit_actors.tools.sim.candles import Candle
 from upbit_actors.tools.sim.market import CodeState
 
 __all__ = [
-    "candle", "change_fields", "date_parts", "list_subscriptions", "orderbook", "status_up", "ticker", "trade",
+    "candle", "change_fields", "change_values", "date_parts", "list_subscriptions", "orderbook", "status_up", "ticker", "trade",
 ]
 
 _KST = datetime.timedelta(hours=9)
@@ -36,23 +36,26 @@ def date_parts(ts_ms: int) -> tuple[str, str, str, str]:
     return parts
 
 
+def change_values(price: float, prev: float, decimals: int) -> tuple[str, float, float, float]:
+    """(change, change_price, signed_change_price, change_rate) of ``price`` against ``prev``."""
+    diff = round(price - prev, decimals)
+    rate = round(abs(diff) / prev, 10) if prev else 0.0
+    if diff > 0:
+        return ("RISE", diff, diff, rate)
+    if diff < 0:
+        return ("FALL", -diff, diff, rate)
+    return ("EVEN", 0.0, 0.0, 0.0)
+
+
 def change_fields(state: CodeState) -> tuple[str, float, float, float]:
-    """(change, change_price, signed_change_price, change_rate) against the previous close.
+    """:func:`change_values` of the last trade against the previous close (SPEC §3.1, §3.2).
 
     Memoised per trade: ticker and trade frames of one trade share it.
     """
     memo = state.change_memo
     if memo is not None and memo[0] == state.sequential_id:
         return memo[1]
-    price, prev = state.price, state.prev_close
-    diff = round(price - prev, state.instrument.decimals)
-    rate = round(abs(diff) / prev, 10) if prev else 0.0
-    if diff > 0:
-        result = ("RISE", diff, diff, rate)
-    elif diff < 0:
-        result = ("FALL", -diff, diff, rate)
-    else:
-        result = ("EVEN", 0.0, 0.0, 0.0)
+    result = change_values(state.price, state.prev_close, state.instrument.decimals)
     state.change_memo = (state.sequential_id, result)
     return result
 

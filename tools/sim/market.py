@@ -183,6 +183,12 @@ class MarketModel:
         """Code -> state."""
         self._codes = list(directory.codes)
         self._cumulative = list(itertools.accumulate(directory.instruments[c].weight for c in self._codes))
+        # Hot-path shortcuts (step runs tens of thousands of times a second): same draws, same order.
+        self._by_index = [self.states[c] for c in self._codes]
+        self._total = self._cumulative[-1]
+        self._last = len(self._codes) - 1
+        self._random = self.rng.random
+        self._gauss = self.rng.gauss
         self._dirty_books: dict[str, None] = {}
         self._dirty_candles: dict[str, None] = {}
         self.events = 0
@@ -190,27 +196,27 @@ class MarketModel:
 
     def step(self, now_ms: int) -> Event:
         """Draw and apply one event at ``now_ms``."""
-        rng = self.rng
+        random = self._random
         self.events += 1
-        index = bisect.bisect_left(self._cumulative, rng.random() * self._cumulative[-1])
-        code = self._codes[min(index, len(self._codes) - 1)]
-        state = self.states[code]
+        index = bisect.bisect_left(self._cumulative, random() * self._total)
+        state = self._by_index[index if index < self._last else self._last]
         book = state.book
-        if rng.random() >= self.trade_share:
+        if random() >= self.trade_share:
             book.quote()
-            return Event("quote", code, self._touch_book(state, now_ms))
-        buyer_taker = rng.random() < 0.5 - book.lean()  # sellers lean in above the first price
+            return Event("quote", state.instrument.code, self._touch_book(state, now_ms))
+        buyer_taker = random() < 0.5 - book.lean()  # sellers lean in above the first price
         inst = state.instrument
-        wanted = max(0.00000001, round(book.mean_size * 0.3 * math.exp(rng.gauss(0.0, 1.2)), 8))
+        wanted = max(0.00000001, round(book.mean_size * 0.3 * math.exp(self._gauss(0.0, 1.2)), 8))
         index, volume = book.take(buyer_taker, wanted)
         price = round(index * inst.tick, inst.decimals)
-        lag = 3 + int(rng.random() * 38)  # the frame leaves a few ms after the match (sample: 38 ms)
-        trade_ts = max(state.trade_ts, now_ms - lag)
+        lag = 3 + int(random() * 38)  # the frame leaves a few ms after the match (sample: 38 ms)
+        trade_ts = state.trade_ts
+        if now_ms - lag > trade_ts:
+            trade_ts = now_ms - lag
         candles = state.trade(trade_ts, now_ms, price, volume, buyer_taker)
         if candles:
-            self._dirty_candles[code] = None
-        cost = 2 + candles
-        return Event("trade", code, cost + self._touch_book(state, now_ms))
+            self._dirty_candles[inst.code] = None
+        return Event("trade", inst.code, 2 + candles + self._touch_book(state, now_ms))
 
     def _touch_book(self, state: CodeState, now_ms: int) -> int:
         state.book_changed = now_ms
