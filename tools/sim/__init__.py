@@ -30,7 +30,8 @@ kind = subscribe | list | ping_text | invalid | rate_limited | ignored | ping, d
 list_subscriptions, garbage), ``violations`` (time, kind = message_rate | handshake_rate |
 error_sent | auth_refused | slow_consumer, conn, detail), ``handshakes`` (time, client, path,
 status), ``handshakes_accepted``, ``handshakes_refused`` (status -> count), ``dropped_frames``,
-``faults`` (seconds left of each), ``market`` (rate, events, codes), ``urls``.
+``faults`` (seconds left of each), ``market`` (rate, events, codes, forgiven = frames the pacer
+could not make in time since the last rate change), ``urls``.
 
 HTTP control API on ``control_url`` (127.0.0.1, JSON in and out, ``Connection: close``)::
 
@@ -52,8 +53,8 @@ HTTP control API on ``control_url`` (127.0.0.1, JSON in and out, ``Connection: c
     POST /set_balance               {"access_key", "currency", "balance", "locked"}
     POST /reset                     {"market": false}
 
-Throughput: ``upbit-actors bench sim [--number-style plain]`` prints the frames/s one
-websocket-client reader receives at increasing configured rates.
+Throughput: ``upbit-actors bench sim [--readers 1,3] [--reader client|raw]`` prints the frames/s
+1 and several websocket-client readers (or raw frame counters) receive at increasing rates.
 
 Modules: ``config`` (SimConfig), ``protocol`` (request parsing), ``routes`` (subscription sets),
 ``errors`` (error frames), ``markets`` / ``book`` / ``candles`` / ``market`` (the seeded market),

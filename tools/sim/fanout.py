@@ -30,9 +30,14 @@ from upbit_actors.tools.sim.routes import ALL_CODES, Route, describe, expand
 from upbit_actors.tools.sim.stats import Stats
 from upbit_actors.tools.sim.writers import Writer, writer
 
-__all__ = ["Fanout"]
+__all__ = ["WAKE_FRAMES", "Fanout"]
 
 Schedule = Callable[[float, Callable[[], None]], Any]
+WAKE_FRAMES = 32
+"""A burst is due once this many frames are owed (or ``tick_interval`` passed): small bursts keep
+each frame's wait for its write short while the CPU has room; a busy loop makes up to
+``burst_frames`` per pass instead."""
+
 TradeRoutes = list[tuple[Writer, str, list[SimConnection]]]
 """(writer, kind, connections) per format of the trade and ticker REALTIME streams of one code."""
 
@@ -171,7 +176,7 @@ class Fanout:
                 self._route_book(code, slot)
         self._dirty.update(self.connections)  # the routing below appends without marking
         self.flush()
-        return self.pacer.delay(self.clock(), cfg.burst_frames, cfg.tick_interval)
+        return self.pacer.delay(self.clock(), WAKE_FRAMES, cfg.tick_interval)
 
     def _burst_events(self, budget: int, stalled: bool) -> int:
         """Step the market until ``budget`` frames are made; each event is stamped when made.

@@ -36,7 +36,8 @@ class Operations:
         out = side.stats.snapshot()
         out["faults"] = side.faults.snapshot(time.time())
         out["market"] = {
-            "rate": side.hub.pacer.rate, "events": side.market.events, "codes": len(side.directory.codes)
+            "rate": side.hub.pacer.rate, "events": side.market.events, "codes": len(side.directory.codes),
+            "forgiven": side.hub.pacer.forgiven,
         }
         out["urls"] = self.urls
         return out
