@@ -36,7 +36,11 @@ class HubConfig:
     """Everything the actor tree needs to know, except keys (those go to the JWT actor only)."""
 
     public_url: str = "wss://api.upbit.com/websocket/v1"
+    """WebSocket URL of the public endpoint (tickers, trades, orderbooks, candles); ``ws://`` or
+    ``wss://``. Environment: ``UPBIT_PUBLIC_URL``."""
     private_url: str = "wss://api.upbit.com/websocket/v1/private"
+    """WebSocket URL of the private endpoint (myOrder, myAsset; opened only with keys).
+    Environment: ``UPBIT_PRIVATE_URL``."""
     format: WireFormat = WireFormat.DEFAULT
     """Format requested on every connection; the codec reads all four."""
     merge_window: float = 0.1
@@ -53,11 +57,23 @@ class HubConfig:
     connect_timeout: float = 5.0
     """Bound on the blocking TCP connect and WebSocket handshake."""
     backoff_initial: float = 0.5
+    """Seconds: floor of the delay before the second reconnect attempt (the first is immediate);
+    doubles per failure, with jitter."""
     backoff_max: float = 30.0
+    """Seconds: cap of any reconnect delay."""
     max_auth_failures: int = 3
     """Private connection stops retrying after this many consecutive auth failures."""
     buffer_limit: int = 10_000
     """Events held per component before the overflow policy drops the oldest trades."""
+    metrics_port: int | None = None
+    """Serve Prometheus metrics on 127.0.0.1 at this port (0: a free port, see
+    ``Hub.metrics_url``); None: no endpoint. Needs the ``metrics`` extra (``prometheus_client``)."""
+    component_output: bool = True
+    """What components print and log reaches the bot's ``logging`` under
+    ``upbit_actors.component.NAME``; False discards it (their stdout stays /dev/null)."""
+    component_log_level: str = "INFO"
+    """Lowest level of component records forwarded; ``print`` lines are INFO, stderr lines
+    WARNING."""
     extra: tuple[tuple[str, Any], ...] = field(converter=tuple, default=())
     """Free-form settings for user components."""
 
@@ -69,10 +85,20 @@ class HubConfig:
     def from_env(cls, environ: Mapping[str, str] | None = None, **fields: Any) -> HubConfig:
         """A config with ``fields``, the URLs taken from ``UPBIT_PUBLIC_URL`` /
         ``UPBIT_PRIVATE_URL`` when set (to point a bot at the bundled simulator or a regional
-        endpoint without changing code); Upbit's own URLs otherwise."""
-        environ = os.environ if environ is None else environ
-        urls = {name: environ[var] for var, name in cls.ENV_URLS.items() if environ.get(var)}
-        return cls(**{**urls, **fields})
+        endpoint without changing code); Upbit's own URLs otherwise. Checked like ``from_file``."""
+        from upbit_actors.system.embed.settings import build_config
+
+        return build_config(cls, environ=environ, fields=fields)
+
+    @classmethod
+    def from_file(cls, path: str | os.PathLike[str] | None, *, preset: str | None = None,
+                  environ: Mapping[str, str] | None = None, **fields: Any) -> HubConfig:
+        """A config from a TOML file (None: no file), over the defaults and a named ``preset``
+        (or the file's ``preset`` key), under the environment's URLs and ``fields``. Raises
+        ``ConfigError`` naming the bad key and its source. See ``system.embed.settings``."""
+        from upbit_actors.system.embed.settings import build_config
+
+        return build_config(cls, path=path, preset=preset, environ=environ, fields=fields)
 
 
 @frozen(kw_only=True)
