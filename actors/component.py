@@ -45,16 +45,17 @@ from upbit_actors.messages import (
     DataType,
     EventBatch,
     EventFrames,
+    Loss,
+    Policy,
     SetSubscriptions,
     StreamAlert,
-    StreamOptions,
     StreamSpec,
     Subscribed,
     SubscriptionRejected,
     Unsubscribed,
 )
 from upbit_actors.system.wire.codec.batch import decode_frames
-from upbit_actors.system.wire.requests import validate_spec
+from upbit_actors.system.wire.requests import make_spec, validate_spec
 
 __all__ = ["Component"]
 
@@ -94,12 +95,17 @@ class Component(BaseActor):
 
     def subscribe(self, data_type: DataType | str, codes=(), *, depth: int | None = None,
                   level: float | None = None, only_snapshot: bool = False,
-                  only_realtime: bool = False) -> str:
-        """Ask for ``data_type`` on ``codes``; returns the request id echoed in the reply."""
-        spec = StreamSpec(data_type=DataType(data_type), codes=tuple(codes),
-                          options=StreamOptions(depth=depth, level=level,
-                                                only_snapshot=only_snapshot,
-                                                only_realtime=only_realtime))
+                  only_realtime: bool = False, policy: Policy | str | None = None,
+                  limit: int | None = None, rate: float | None = None) -> str:
+        """Ask for ``data_type`` on ``codes``; returns the request id echoed in the reply.
+
+        ``policy`` chooses what happens to these events while this component falls behind:
+        ``latest`` (default for ticker, orderbook, candles), ``drop_oldest`` / ``drop_newest``
+        with ``limit`` (default for trades: drop_oldest at ``HubConfig.buffer_limit``),
+        ``throttle`` with ``rate`` (events per second per code, the newest wins), ``block``
+        (never drop; default for myOrder and myAsset). Losses arrive in ``on_losses``."""
+        spec = make_spec(data_type, codes, depth=depth, level=level, only_snapshot=only_snapshot,
+                         only_realtime=only_realtime, policy=policy, limit=limit, rate=rate)
         if reason := validate_spec(spec):
             request_id = self._request_id()
             self.send(self.myAddress, SubscriptionRejected(request_id=request_id, reason=reason,
@@ -113,8 +119,10 @@ class Component(BaseActor):
         if data_type is None:
             self._wanted.clear()
         else:
-            self._wanted.pop(StreamSpec(data_type=DataType(data_type), codes=tuple(codes),
-                                        options=StreamOptions(**options)), None)
+            gone = make_spec(data_type, codes, **options)
+            same = attrs.evolve(gone, delivery=None)  # whatever policy it was asked with
+            for spec in [s for s in self._wanted if attrs.evolve(s, delivery=None) == same]:
+                del self._wanted[spec]
         return self._sync()
 
     def on_event(self, event: Any) -> None:
@@ -139,9 +147,16 @@ class Component(BaseActor):
         self.on_event(event)
 
     def on_batch(self, batch: EventBatch) -> None:
-        """Handles a whole batch; the default calls the per-type handler of each event."""
+        """Handles a whole batch; the default reports its losses (``on_losses``) and calls the
+        per-type handler of each event."""
+        if batch.losses:
+            self.on_losses(batch.losses)
         for event in batch.events:
             getattr(self, _HANDLERS.get(type(event).__name__, "on_event"))(event)
+
+    def on_losses(self, losses: tuple[Loss, ...]) -> None:
+        """What this component's overflow policies took since its previous batch, by type and
+        reason, with the codes and since when (at most once per batch)."""
 
     def on_rejected(self, msg: SubscriptionRejected) -> None:
         """A request was invalid; nothing of it reached Upbit."""

@@ -6,7 +6,9 @@
 | ``FrameBatch``        | ``FramesAck`` to the connection; ``EventFrames(batch_id)`` per         |
 |                       | consumer; ``StreamAlert(upbit_error)`` to the consumers of that        |
 |                       | endpoint for an Upbit error frame                                      |
-| ``BatchAck``          | the consumer's next ``EventFrames``                                    |
+| ``BatchAck``          | the consumer's next ``EventFrames`` (with its ``Loss`` notices)        |
+| (a ``block`` consumer | ``StreamAlert(consumer_behind)`` to the supervisor, for the owner      |
+|  past its limit)      |                                                                        |
 | ``StreamAlert``       | forwarded to the components of its endpoint                            |
 | ``AuthFailed``        | ``StreamAlert(auth_failed)`` to the private components; when retries  |
 |                       | stopped, also to every component that subscribes later, until the     |
@@ -109,7 +111,7 @@ class RouterActor(BaseActor):
                 append(item)
             else:
                 self._slow(frame, msg.endpoint, items)
-        self.state.on_events(msg.endpoint, msg.epoch, items)
+        self.state.on_events(msg.endpoint, msg.epoch, items, time.monotonic(), time.time())
         self._flush()
 
     def _slow(self, frame: bytes, endpoint: Endpoint, items: list[Peek]) -> None:
@@ -143,6 +145,11 @@ class RouterActor(BaseActor):
         payloads: dict[tuple[int, ...], bytes] = {}
         for delivery in state.take_batches(now):
             self.send(delivery.component, self._frames_of(delivery, payloads))
+        for address, name, data_type in state.behind():
+            # A block consumer never loses events: its owner hears that it fell behind.
+            self.send(self.directory.get("supervisor"), StreamAlert(
+                endpoint=data_type.endpoint, kind="consumer_behind",
+                detail=f"{name}: {data_type.value} events wait past its limit"))
         deadline = state.next_deadline()
         if deadline is None:
             self.cancel("flush")
@@ -159,7 +166,7 @@ class RouterActor(BaseActor):
         if payload is None:
             payload = payloads[key] = SEPARATOR.join([item.frame for item in items])
         return EventFrames(payload=payload, count=len(items), dropped=delivery.dropped,
-                           batch_id=delivery.batch_id)
+                           batch_id=delivery.batch_id, losses=delivery.losses)
 
     # -- alerts ----------------------------------------------------------------------------
     def receiveMsg_StreamAlert(self, msg: StreamAlert, sender) -> None:

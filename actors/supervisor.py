@@ -6,6 +6,7 @@
 | ``Credentials``            | forwards to the JWT actor only (kept for its restarts)           |
 | ``ResetAuth``              | forwards to ``connection.private``                               |
 | ``AuthFailed``             | forwards to the hub (``Hub.auth_failure``)                        |
+| ``StreamAlert``            | (consumer_behind, from the router) forwards to the hub            |
 | ``SpawnComponent``         | creates the component; ``ComponentSpawned`` to the asker         |
 | ``ChildActorExited``       | restart per the ledger; new ``Directory`` to everyone;            |
 |                            | ``ComponentExited`` to the registry for a dead component         |
@@ -58,6 +59,7 @@ from upbit_actors.messages import (
     Shutdown,
     SpawnComponent,
     StatusRequest,
+    StreamAlert,
     SystemStatus,
     TreeStopped,
 )
@@ -127,6 +129,9 @@ class Supervisor(BaseActor):
 
     def receiveMsg_AuthFailed(self, msg: AuthFailed, sender) -> None:
         self._notify(msg)
+
+    def receiveMsg_StreamAlert(self, msg: StreamAlert, sender) -> None:
+        self._notify(msg)  # from the router: a block consumer fell behind
 
     def receiveMsg_Checkpoint(self, msg: Checkpoint, sender) -> None:
         self._state[msg.role] = msg.state

@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 
 from attrs import field, frozen
 
-from upbit_actors.messages.common import Endpoint
+from upbit_actors.messages.common import DataType, Endpoint
 from upbit_actors.messages.server import UpbitError
 from upbit_actors.messages.subscription import MergedSubscription
 
@@ -30,6 +30,7 @@ __all__ = [
     "FramesAck",
     "HandshakeGranted",
     "HandshakeRequest",
+    "Loss",
     "RequestSent",
     "SendSubscription",
     "StreamAlert",
@@ -121,6 +122,20 @@ class FramesAck:
 
 
 @frozen(kw_only=True)
+class Loss:
+    """What a consumer lost of one data type for one reason since its previous batch."""
+
+    data_type: DataType
+    reason: str
+    """``replaced`` (latest), ``throttled``, ``drop_oldest``, ``drop_newest``, ``overflow``."""
+    count: int
+    codes: tuple[str, ...] = field(converter=tuple, default=())
+    """The codes concerned (at most ``LOSS_CODES`` of them)."""
+    since: float = 0.0
+    """Wall-clock time of the first of these losses."""
+
+
+@frozen(kw_only=True)
 class EventFrames:
     """Router -> component: this component's frames, raw, joined by ``SEPARATOR``, oldest first.
 
@@ -135,6 +150,8 @@ class EventFrames:
     batch."""
     batch_id: int = 0
     """Echoed by ``BatchAck``."""
+    losses: tuple[Loss, ...] = field(converter=tuple, default=())
+    """``dropped`` by type and reason, with the codes and since when (at most once per batch)."""
 
     SEPARATOR: ClassVar[bytes] = b"\0"
     """Never part of valid JSON text (control characters in strings are escaped)."""
@@ -159,6 +176,8 @@ class EventBatch:
     """The ``EventFrames.batch_id`` it was decoded from."""
     undecodable: int = 0
     """Frames of the batch the codec could not read (counted, not delivered)."""
+    losses: tuple[Loss, ...] = field(converter=tuple, default=())
+    """What the overflow policy took since the previous batch, by type and reason."""
 
 
 @frozen(kw_only=True)
@@ -182,6 +201,7 @@ class StreamAlert:
 
     endpoint: Endpoint
     kind: str
-    """``upbit_error``, ``auth_failed``, ``connection_lost``, ``connection_restored``, ``no_snapshot``."""
+    """``upbit_error``, ``auth_failed``, ``connection_lost``, ``connection_restored``, ``no_snapshot``,
+    ``consumer_behind`` (a ``block`` consumer's buffer passed its limit; to its owner)."""
     detail: str = ""
     error: UpbitError | None = None

@@ -15,6 +15,7 @@ every request replaces it (SPEC §2.1), so only the whole merged set is ever sen
 
 from __future__ import annotations
 
+import enum
 from typing import Any
 
 from attrs import field, frozen
@@ -22,7 +23,9 @@ from attrs import field, frozen
 from upbit_actors.messages.common import DataType, Endpoint, WireFormat
 
 __all__ = [
+    "Delivery",
     "MergedSubscription",
+    "Policy",
     "RoutingTable",
     "Route",
     "SetSubscriptions",
@@ -50,6 +53,35 @@ class StreamOptions:
     """``is_only_realtime``: no snapshot."""
 
 
+class Policy(enum.StrEnum):
+    """What happens to a consumer's events of one type while it falls behind (issue 16)."""
+
+    LATEST = "latest"
+    """Keep the newest event per code (conflate). Default for ticker, orderbook and candles
+    (per candle period): each is a whole state (SPEC §3.1, §3.3, §3.4)."""
+    DROP_OLDEST = "drop_oldest"
+    """Keep at most ``limit`` events; past it the oldest goes. Default for trades."""
+    DROP_NEWEST = "drop_newest"
+    """Keep at most ``limit`` events; past it the arriving one goes."""
+    THROTTLE = "throttle"
+    """At most ``rate`` events per second per code; the newest one waiting wins."""
+    BLOCK = "block"
+    """Never drop: only this consumer's deliveries wait; past ``limit`` waiting events its
+    owner is told (``StreamAlert(consumer_behind)``). Default for myOrder and myAsset."""
+
+
+@frozen(kw_only=True)
+class Delivery:
+    """A consumer's choice of ``Policy`` for one data type, with its bound or rate."""
+
+    policy: Policy = field(converter=Policy)
+    limit: int | None = None
+    """drop_oldest / drop_newest: events kept; block: events waiting before the owner is told.
+    None: ``HubConfig.buffer_limit``."""
+    rate: float | None = None
+    """throttle: events per second per code."""
+
+
 @frozen(kw_only=True)
 class StreamSpec:
     """What a component asks for: one data type for some codes."""
@@ -58,6 +90,9 @@ class StreamSpec:
     codes: tuple[str, ...] = field(converter=tuple, default=())
     """Upper-case pair codes; empty only for myOrder (all markets) and myAsset (no codes)."""
     options: StreamOptions = StreamOptions()
+    delivery: Delivery | None = None
+    """How this consumer's events of the type are kept while it falls behind; None: the type's
+    default (see ``Policy``). Never part of the wire request."""
 
 
 @frozen(kw_only=True)
@@ -152,6 +187,8 @@ class Route:
     """Actor address."""
     name: str
     keys: tuple[StreamKey, ...] = field(converter=tuple)
+    delivery: tuple[tuple[DataType, Delivery], ...] = field(converter=tuple, default=())
+    """The policies the component chose, per data type; a type not listed has its default."""
 
 
 @frozen(kw_only=True)

@@ -24,8 +24,10 @@ shells. ``upbit_actors.Hub`` (``actors/tree.py``) is this class bound to the pro
 
 from __future__ import annotations
 
+import logging
 import threading
 import uuid
+from collections import deque
 from collections.abc import Callable, Iterable
 from typing import Any, ClassVar
 
@@ -41,8 +43,7 @@ from upbit_actors.messages import (
     ResetAuth,
     Shutdown,
     StatusRequest,
-    StreamOptions,
-    StreamSpec,
+    StreamAlert,
     SystemStatus,
     TreeStopped,
 )
@@ -50,8 +51,15 @@ from upbit_actors.system import runtime
 from upbit_actors.system.embed.attach import SUPERVISOR_NAME, HubError, ask_for, find_supervisor, query_status
 from upbit_actors.system.embed.streams import EventStream
 from upbit_actors.system.supervisor.ledger import STOP_WAIT
+from upbit_actors.system.wire.requests import make_spec
 
 __all__ = ["EventStream", "HubBase", "HubError", "SUPERVISOR_NAME", "find_supervisor", "query_status"]
+
+
+ALERTS_KEPT = 100
+"""Owner alerts a hub keeps (``HubBase.alerts``)."""
+
+_log = logging.getLogger("upbit_actors.hub")
 
 
 class HubBase:
@@ -88,6 +96,9 @@ class HubBase:
         """The private connection's last authentication failure (reason, failures, whether it
         still retries); None when none happened since the last ``set_credentials``/``reset_auth``."""
         self._monitor: _Monitor | None = None
+        self.alerts: deque[StreamAlert] = deque(maxlen=ALERTS_KEPT)
+        """Alerts for the owner, newest last: a ``block`` consumer that fell behind
+        (``consumer_behind``); also logged as warnings."""
 
     def __repr__(self) -> str:
         return f"Hub(admin_port={self.admin_port}, running={self._asys is not None})"
@@ -174,9 +185,11 @@ class HubBase:
     def stream(self, data_type: DataType | str, codes: Iterable[str] = (), *, name: str | None = None,
                callback: Callable[[Any], None] | None = None, maxsize: int = 100_000,
                **options: Any) -> EventStream:
-        """Events of one stream in plain Python: iterate the result, or pass ``callback``."""
-        spec = StreamSpec(data_type=DataType(data_type), codes=tuple(codes),
-                          options=StreamOptions(**options))
+        """Events of one stream in plain Python: iterate the result, or pass ``callback``.
+
+        ``options`` are those of ``Component.subscribe`` (depth, level, only_snapshot,
+        only_realtime, and the overflow ``policy`` with its ``limit`` or ``rate``)."""
+        spec = make_spec(data_type, codes, **options)
         if self._asys is None:
             raise HubError("the hub is not started")
         stream = EventStream(self, name or f"stream-{uuid.uuid4().hex[:8]}", spec,
@@ -220,6 +233,9 @@ class HubBase:
                 self.directory = msg
         elif isinstance(msg, AuthFailed):
             self.auth_failure = msg
+        elif isinstance(msg, StreamAlert):
+            self.alerts.append(msg)
+            _log.warning("upbit-actors: %s", msg.detail or msg.kind)
         elif isinstance(msg, ActorCrashed):
             self.crashes.append(msg)
             if msg.role == "supervisor" and self._failure is None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import queue
 import threading
 import uuid
+from collections import deque
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -24,6 +25,7 @@ from upbit_actors.messages import (
     BatchAck,
     ComponentExited,
     EventFrames,
+    Loss,
     SetSubscriptions,
     StreamAlert,
     StreamSpec,
@@ -36,6 +38,8 @@ __all__ = ["EventStream"]
 
 START_TIMEOUT = 10.0
 """Seconds for a new stream's thread to send its subscription."""
+LOSSES_KEPT = 1_000
+"""``Loss`` notices a stream keeps (each sums many events; the counts are in ``dropped``)."""
 LISTEN = 0.2
 """Seconds of one wait for a message; also how soon a closed stream or a new registry is seen."""
 
@@ -61,6 +65,8 @@ class EventStream:
         self.received = 0
         self.dropped = 0
         self.undecodable = 0
+        self.losses: deque[Loss] = deque(maxlen=LOSSES_KEPT)
+        """What the overflow policy took, by type and reason (newest last)."""
         self._instance = uuid.uuid4().hex
         self._seq = 0
         self._stop = threading.Event()
@@ -110,6 +116,7 @@ class EventStream:
             self.received += len(batch.events)
             self.dropped += batch.dropped
             self.undecodable += batch.undecodable
+            self.losses.extend(batch.losses)
             for event in batch.events:
                 if self._callback is not None:
                     self._callback(event)

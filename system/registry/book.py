@@ -128,11 +128,17 @@ class SubscriptionBook(BookState):
                 accepted.update(keys)
         released = [k for k in held if k not in accepted]
         added = [k for k in accepted if k not in held]
+        delivery = {s.data_type: s.delivery for s in specs if s.delivery is not None
+                    and not any(r.spec is s for r in replies if isinstance(r, SubscriptionRejected))}
         if released and holder is not None:
             self._release(holder, released, now)
             replies.append(Unsubscribed(request_id=request_id, keys=tuple(released)))
         if accepted:
             self._hold(component, name, added, now)
+            holder = self._holders[ref]
+            if holder.delivery != delivery:
+                holder.delivery = delivery
+                self._routes_changed = True
         else:  # holds nothing now: no route (and none made and dropped for an empty first set)
             self._drop_holder(ref)
         if added or not released:

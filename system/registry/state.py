@@ -27,8 +27,8 @@ from typing import Any
 
 from attrs import Factory, define, field
 
-from upbit_actors.messages.common import Endpoint
-from upbit_actors.messages.subscription import Route, RoutingTable, StreamKey, WireStream
+from upbit_actors.messages.common import DataType, Endpoint
+from upbit_actors.messages.subscription import Delivery, Route, RoutingTable, StreamKey, WireStream
 from upbit_actors.system.errors import ConfigError
 
 __all__ = [
@@ -56,7 +56,7 @@ usually below ``generation_base`` already (it is 1 ms on that clock, less than a
 it still counts when the wall clock stepped back (``time.time`` is not monotonic) and in tests,
 whose base is 0."""
 
-SNAPSHOT_VERSION: int = 2
+SNAPSHOT_VERSION: int = 3
 """Layout version of ``snapshot()``; ``restore`` refuses any other."""
 
 
@@ -83,6 +83,8 @@ class Holder:
     name: str
     keys: dict[StreamKey, None] = field(factory=dict)
     """An ordered set."""
+    delivery: dict[DataType, Delivery] = field(factory=dict)
+    """The overflow policies it chose, per data type (the router applies them)."""
 
 
 @define
@@ -131,7 +133,7 @@ class BookState:
     def routing_table(self) -> RoutingTable:
         """A Route per component holding anything, in first-subscription order."""
         routes = [
-            Route(component=h.component, name=h.name, keys=tuple(h.keys))
+            Route(component=h.component, name=h.name, keys=tuple(h.keys), delivery=tuple(h.delivery.items()))
             for h in self._holders.values()
         ]
         return RoutingTable(generation=self._routing_generation, routes=routes)
@@ -167,7 +169,8 @@ class BookState:
         """A plain, picklable copy of everything durable, for the supervisor to keep."""
         return {
             "version": SNAPSHOT_VERSION,
-            "holders": tuple((h.component, h.name, tuple(h.keys)) for h in self._holders.values()),
+            "holders": tuple((h.component, h.name, tuple(h.keys), tuple(h.delivery.items()))
+                             for h in self._holders.values()),
             "generations": {e.value: g for e, g in self._generation.items()},
             "emitted": {e.value: s for e, s in self._emitted.items()},
             "routing_generation": self._routing_generation,
@@ -187,8 +190,9 @@ class BookState:
         self._seq.clear()
         self._dirty_since.clear()
         self._forced.clear()
-        for component, name, keys in state["holders"]:
-            holder = self._holders[component_ref(component)] = Holder(component=component, name=name)
+        for component, name, keys, delivery in state["holders"]:
+            holder = self._holders[component_ref(component)] = Holder(component=component, name=name,
+                                                                      delivery=dict(delivery))
             for key in keys:
                 holder.keys[key] = None
                 self._refcount[key] = self._refcount.get(key, 0) + 1

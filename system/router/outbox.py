@@ -1,59 +1,81 @@
-"""One component's outbox in the router: a bounded event buffer and the batch in flight.
+"""One consumer's outbox in the router: its buffer under its overflow policies, and the batch in
+flight.
 
-Flow control: one batch per component is in flight at a time (acknowledged by
-``BatchAck``), so a slow component grows its own bounded buffer instead of Thespian's transmit
-queue, which drops sends past ~1,050 queued (THESPIAN.md). An ack that never comes is assumed
-after the router's ack timeout.
+Flow control: one batch per consumer is in flight at a time (acknowledged by ``BatchAck``), so a
+slow consumer grows its own bounded buffer instead of Thespian's transmit queue, which drops
+sends past ~1,050 queued (THESPIAN.md). An ack that never comes is assumed after the router's
+ack timeout. A slow consumer therefore never slows another one, the router's reading or the
+connection.
 
-Events wait in the buffer while the component has a batch in flight. The buffer never grows without
-bound and never drops silently:
+Events wait in the buffer, in arrival order, while the consumer has a batch in flight. What
+happens when it falls behind is the consumer's ``Delivery`` for the type (``system.router.policy``):
 
-==========================  ================================================================
-event                       overflow rule
-==========================  ================================================================
-ticker, orderbook           keep the latest per (type, code, depth/level): each is a full
-                            state (SPEC §3.1, §3.3: orderbook frames are whole books, no deltas);
-                            the replaced one moves to the end (arrival order of the newest)
-candle.*                    keep the latest per (type, code, candle start): the same period
-                            repeats, latest wins (SPEC §3.4, §10.13); updated in place
-trade, myOrder, myAsset     keep every event
-==========================  ================================================================
+==============  ===============================================================================
+policy          while the consumer is behind
+==============  ===============================================================================
+latest          the newest event per (type, code, book) replaces the waiting one and moves to
+                the end (``replaced``); candles per (code, period), updated in place, at most
+                ``limit`` periods waiting (then the oldest: ``overflow``)
+drop_oldest     at most ``limit`` wait; past it the oldest goes (``drop_oldest``)
+drop_newest     at most ``limit`` wait; past it the arriving one goes (``drop_newest``)
+throttle        one event per code per ``1/rate`` s enters; newer ones wait in one slot per code,
+                the newest wins (``throttled``)
+block           every event waits; past ``limit`` the owner is told once (``behind``), past
+                ``BLOCK_HARD_LIMIT`` the oldest goes (``overflow``)
+==============  ===============================================================================
 
-Candles and keep-every events together are bounded by ``limit`` (HubConfig.buffer_limit): past
-it, the oldest of them is dropped. Replaced and dropped events are both counted and reported in
-the next batch (``EventFrames.dropped``); the status shows them apart.
+Every loss is counted per type and reason (``totals``) and reported once, with its codes and its
+first time, in the consumer's next batch (``Loss``). Nothing is dropped silently.
 
-Exception tree: ``ValueError`` for a limit below 1; nothing else.
+Exception tree: ``ConfigError`` for a limit below 1; nothing else.
 """
 
 from __future__ import annotations
 
-from collections import OrderedDict, deque
-from collections.abc import Hashable
+from collections import Counter, OrderedDict, deque
+from collections.abc import Hashable, Mapping
 from typing import Any
 
 from attrs import define, field
 
+from upbit_actors.messages.common import CANDLE_TYPES, DataType
+from upbit_actors.messages.connection import Loss
+from upbit_actors.messages.subscription import Delivery, Policy
 from upbit_actors.system.errors import ConfigError
+from upbit_actors.system.router.policy import BLOCK_HARD_LIMIT, resolve
 
-__all__ = ["ComponentBuffer", "Outbox"]
+__all__ = ["LOSS_CODES", "ComponentBuffer", "Outbox"]
+
+LOSS_CODES: int = 20
+"""Codes listed in one ``Loss`` at most (the count is always complete)."""
+_CONFLATED = frozenset({"replaced", "throttled"})
 
 
 @define
 class ComponentBuffer:
-    """Undelivered events of one component, oldest first."""
+    """Undelivered events of one consumer, oldest first, under its policies."""
 
     limit: int
-    """Candles plus keep-every events held at most; the oldest of them goes first."""
+    """``HubConfig.buffer_limit``: the bound of a policy that names none."""
+    delivery: Mapping[DataType, Delivery] = field(factory=dict)
+    """The consumer's own choices; other types get ``policy.default_delivery``."""
+    _policies: dict[DataType, Delivery] = field(factory=dict, init=False)
+    """Resolved policies, per type, as they are first needed."""
     _items: OrderedDict[Hashable, Any] = field(factory=OrderedDict, init=False)
-    _bounded: deque[Hashable] = field(factory=deque, init=False)
-    """Keys of the entries that count against ``limit``, in ``_items`` order."""
+    _order: dict[DataType, deque[Hashable]] = field(factory=dict, init=False)
+    """Per bounded type, its keys in ``_items`` order (drop the oldest of a type)."""
+    _count: Counter[DataType] = field(factory=Counter, init=False)
+    _held: dict[Hashable, Any] = field(factory=dict, init=False)
+    """throttle: the newest event per (type, code, book) not due yet."""
+    _due: dict[Hashable, float] = field(factory=dict, init=False)
     _seq: int = field(default=0, init=False)
-    _unreported: int = field(default=0, init=False)
-    replaced: int = field(default=0, init=False)
-    """Latest-kind events overwritten before delivery, since start."""
-    dropped: int = field(default=0, init=False)
-    """Events dropped at the bound, since start."""
+    _pending: dict[tuple[DataType, str], list[Any]] = field(factory=dict, init=False)
+    """(type, reason) -> [count, codes, since] not reported yet."""
+    _alerted: set[DataType] = field(factory=set, init=False)
+    totals: Counter[tuple[DataType, str]] = field(factory=Counter, init=False)
+    """Losses since start by (type, reason)."""
+    behind: list[DataType] = field(factory=list, init=False)
+    """block types that passed their limit since the router last looked (it tells the owner)."""
 
     def __attrs_post_init__(self) -> None:
         if self.limit < 1:
@@ -62,53 +84,146 @@ class ComponentBuffer:
     def __len__(self) -> int:
         return len(self._items)
 
-    def push(self, event: Any, latest_key: Hashable | None = None, *, move: bool = True) -> None:
-        """Add ``event``. With ``latest_key``, it replaces an undelivered event of that key:
-        moved to the end when ``move`` (unbounded kinds), in place otherwise (bounded kinds)."""
-        items = self._items
-        if latest_key is not None and latest_key in items:
-            self.replaced += 1
-            self._unreported += 1
-            if move:
-                del items[latest_key]
-            items[latest_key] = event
-            return
-        if latest_key is None:
-            self._seq += 1
-            key: Hashable = ("#", self._seq)
-        else:
-            key = latest_key
-        items[key] = event
-        if latest_key is None or not move:
-            self._bounded.append(key)
-            if len(self._bounded) > self.limit:
-                del items[self._bounded.popleft()]
-                self.dropped += 1
-                self._unreported += 1
+    def policy(self, data_type: DataType) -> Delivery:
+        policy = self._policies.get(data_type)
+        if policy is None:
+            policy = self._policies[data_type] = resolve(self.delivery.get(data_type), data_type, self.limit)
+        return policy
 
-    def take(self, max_events: int) -> tuple[tuple[Any, ...], int]:
-        """Up to ``max_events`` oldest events, and the drops not yet reported."""
+    def set_delivery(self, delivery: Mapping[DataType, Delivery]) -> None:
+        """The consumer chose anew: later events follow the new policies."""
+        if dict(delivery) != dict(self.delivery):
+            self.delivery, self._policies = dict(delivery), {}
+            self._reindex()
+
+    # -- in ---------------------------------------------------------------------------------
+    def push(self, item: Any, wkey: tuple[Any, ...], now: float, wall: float = 0.0) -> None:
+        """Add ``item`` of routing key ``wkey`` (type, code, book) at ``now`` (monotonic)."""
+        t = item.data_type
+        policy = self.policy(t)
+        kind = policy.policy
+        if kind is Policy.LATEST:
+            if t in CANDLE_TYPES:
+                self._add(("C", wkey, item.candle_date_time_utc), item, now, wall, move=False)
+                self._bound(t, policy.limit, "overflow", wall)
+            else:
+                self._add(("L", wkey), item, now, wall, move=True)
+        elif kind is Policy.THROTTLE:
+            if wkey in self._held or now < self._due.get(wkey, 0.0):
+                if wkey in self._held:
+                    self._lose(t, "throttled", self._held[wkey], wall)
+                self._held[wkey] = item
+            else:
+                self._release(wkey, item, now, wall)
+        elif kind is Policy.DROP_NEWEST and self._count[t] >= policy.limit:
+            self._lose(t, "drop_newest", item, wall)
+        else:  # drop_oldest, drop_newest below its bound, block
+            self._seq += 1
+            self._add(("#", self._seq), item, now, wall, move=False)
+            if kind is Policy.BLOCK:
+                self._bound(t, BLOCK_HARD_LIMIT, "overflow", wall)
+                if self._count[t] > policy.limit and t not in self._alerted:
+                    self._alerted.add(t)
+                    self.behind.append(t)
+            else:
+                self._bound(t, policy.limit, "drop_oldest", wall)
+
+    def _add(self, key: Hashable, item: Any, now: float, wall: float, *, move: bool) -> None:
         items = self._items
+        if key in items:
+            self._lose(item.data_type, "throttled" if key[0] == "T" else "replaced", items[key], wall)
+            if move:
+                del items[key]
+            items[key] = item
+            return
+        items[key] = item
+        t = item.data_type
+        self._count[t] += 1
+        if not move:
+            self._order.setdefault(t, deque()).append(key)
+
+    def _bound(self, t: DataType, limit: int, reason: str, wall: float) -> None:
+        while self._count[t] > limit:
+            key = self._order[t].popleft()
+            self._count[t] -= 1
+            self._lose(t, reason, self._items.pop(key), wall)
+
+    def _release(self, wkey: Hashable, item: Any, now: float, wall: float) -> None:
+        self._due[wkey] = now + 1.0 / self.policy(item.data_type).rate
+        self._add(("T", wkey), item, now, wall, move=False)
+
+    def release_due(self, now: float, wall: float = 0.0) -> None:
+        """throttle: let the waiting events whose time has come enter the buffer."""
+        for wkey in [k for k in self._held if self._due.get(k, 0.0) <= now]:
+            self._release(wkey, self._held.pop(wkey), now, wall)
+
+    def next_due(self) -> float | None:
+        """When the next throttled event may enter; None if none waits."""
+        return min((self._due[k] for k in self._held), default=None)
+
+    def _lose(self, t: DataType, reason: str, item: Any, wall: float) -> None:
+        self.totals[(t, reason)] += 1
+        entry = self._pending.get((t, reason))
+        if entry is None:
+            entry = self._pending[(t, reason)] = [0, {}, wall]
+        entry[0] += 1
+        code = getattr(item, "code", None)
+        if code is not None and len(entry[1]) < LOSS_CODES:
+            entry[1][code] = None
+
+    # -- out --------------------------------------------------------------------------------
+    def take(self, max_events: int) -> tuple[tuple[Any, ...], int, tuple[Loss, ...]]:
+        """Up to ``max_events`` oldest events, the losses not reported yet and their total."""
+        items, order, count = self._items, self._order, self._count
         events = []
-        bounded = self._bounded
         while items and len(events) < max_events:
-            key, event = items.popitem(last=False)
-            if bounded and bounded[0] == key:
-                bounded.popleft()
-            events.append(event)
-        unreported, self._unreported = self._unreported, 0
-        return tuple(events), unreported
+            key, item = items.popitem(last=False)
+            t = item.data_type
+            count[t] -= 1
+            queue = order.get(t)
+            if queue and queue[0] == key:
+                queue.popleft()
+            events.append(item)
+        for t in list(self._alerted):
+            if count[t] <= self.policy(t).limit // 2:
+                self._alerted.discard(t)  # caught up: a new fall behind is told again
+        losses = tuple(Loss(data_type=t, reason=r, count=n, codes=tuple(codes), since=since)
+                       for (t, r), (n, codes, since) in self._pending.items())
+        self._pending = {}
+        return tuple(events), sum(loss.count for loss in losses), losses
 
     def discard(self, keep: Any) -> None:
-        """Drop every buffered event for which ``keep(event)`` is false (routes went away)."""
+        """Drop every waiting event for which ``keep(event)`` is false (routes went away)."""
         for key in [k for k, e in self._items.items() if not keep(e)]:
             del self._items[key]
-        self._bounded = deque(k for k in self._bounded if k in self._items)
+        for key in [k for k, e in self._held.items() if not keep(e)]:
+            del self._held[key]
+        self._reindex()
+
+    def _reindex(self) -> None:
+        self._count = Counter(item.data_type for item in self._items.values())
+        self._order = {}
+        for key, item in self._items.items():
+            if key[0] != "L":
+                self._order.setdefault(item.data_type, deque()).append(key)
+
+    @property
+    def dropped(self) -> int:
+        """Events lost since start (not conflated: ``replaced`` / ``throttled`` are not here)."""
+        return sum(n for (_, reason), n in self.totals.items() if reason not in _CONFLATED)
+
+    @property
+    def replaced(self) -> int:
+        """Events conflated since start: replaced by a newer one of the same code."""
+        return sum(n for (_, reason), n in self.totals.items() if reason in _CONFLATED)
+
+    def waiting(self) -> int:
+        return len(self._items) + len(self._held)
 
 
 @define
 class Outbox:
-    """A component's buffer plus its flow-control state and delivery counters."""
+    """A consumer's buffer plus its flow-control state and delivery counters."""
 
     buffer: ComponentBuffer
     in_flight: int | None = None
@@ -117,7 +232,7 @@ class Outbox:
     delivered: int = 0
     batches: int = 0
     ack_timeouts: int = 0
-    """Acks assumed after the timeout (lost, or a component that does not ack)."""
+    """Acks assumed after the timeout (lost, or a consumer that does not ack)."""
 
     def free(self, now: float, ack_timeout: float) -> bool:
         """No batch in flight (an overdue one counts as acknowledged)."""
@@ -126,13 +241,13 @@ class Outbox:
             self.ack_timeouts += 1
         return self.in_flight is None
 
-    def take(self, batch_id: int, now: float, max_events: int) -> tuple[tuple[Any, ...], int]:
-        """The next batch (items, drops not yet reported), now in flight under ``batch_id``."""
-        events, dropped = self.buffer.take(max_events)
+    def take(self, batch_id: int, now: float, max_events: int) -> tuple[tuple[Any, ...], int, tuple[Loss, ...]]:
+        """The next batch (items, losses not yet reported), now in flight under ``batch_id``."""
+        events, dropped, losses = self.buffer.take(max_events)
         self.in_flight, self.in_flight_since = batch_id, now
         self.delivered += len(events)
         self.batches += 1
-        return events, dropped
+        return events, dropped, losses
 
     def done(self, batch_id: int | None) -> bool:
         """Ack ``batch_id`` (None: whatever is in flight); False for a stale or repeated ack."""
@@ -147,13 +262,16 @@ class Outbox:
             return None
         return self.in_flight_since + ack_timeout
 
-    def status(self) -> dict[str, int | bool]:
+    def status(self) -> dict[str, Any]:
+        buffer = self.buffer
         return {
-            "buffered": len(self.buffer),
+            "buffered": buffer.waiting(),
             "delivered": self.delivered,
             "batches": self.batches,
-            "dropped": self.buffer.dropped,
-            "replaced": self.buffer.replaced,
+            "dropped": buffer.dropped,
+            "replaced": buffer.replaced,
             "in_flight": self.in_flight is not None,
             "ack_timeouts": self.ack_timeouts,
+            "losses": {f"{t.value}/{reason}": n for (t, reason), n in sorted(buffer.totals.items())},
+            "policies": {t.value: p.policy.value for t, p in sorted(buffer._policies.items())},
         }

@@ -34,7 +34,7 @@ from typing import Any
 
 from attrs import define, field, frozen
 
-from upbit_actors.messages.common import CANDLE_TYPES, PRIVATE_TYPES, DataType, Endpoint, StreamType
+from upbit_actors.messages.common import PRIVATE_TYPES, DataType, Endpoint, StreamType
 from upbit_actors.messages.lifecycle import HubConfig
 from upbit_actors.messages.subscription import RoutingTable, StreamKey
 from upbit_actors.system.registry.book import component_ref
@@ -61,7 +61,6 @@ was lost or the component does not ack). A Thespian round trip is ~1 ms (THESPIA
 Variant = tuple[int, float] | None
 """Orderbook (depth, level) with defaults filled in (30, 0.0); None for every other type."""
 
-_LATEST_MOVED = frozenset({DataType.TICKER, DataType.ORDERBOOK})
 
 
 @frozen(kw_only=True)
@@ -76,6 +75,8 @@ class Delivery:
     """The items (``Peek``: frame and routing facts), oldest first."""
     dropped: int = 0
     """Items dropped or replaced for this component since its previous batch."""
+    losses: tuple[Any, ...] = ()
+    """``dropped`` by type and reason (``Loss``)."""
 
 
 @define
@@ -120,6 +121,8 @@ class RoutingState:
     _epochs: dict[Endpoint, int] = field(factory=dict, init=False)
     _generation: int | None = field(default=None, init=False)
     _next_batch_id: int = field(default=0, init=False)
+    _now: float = field(default=0.0, init=False)
+    _wall: float = field(default=0.0, init=False)
     unrouted: int = field(default=0, init=False)
     """Events no component held a key for (late frames after an unsubscribe, mostly)."""
     ignored: int = field(default=0, init=False)
@@ -137,15 +140,18 @@ class RoutingState:
         if self._generation is not None and table.generation <= self._generation:
             return []
         self._generation = table.generation
+        self._now = now
         old = self._components
         previous: dict[Hashable, dict[tuple[DataType, str | None, Variant], _Want]] = {}
         self._components = {}
         for route in table.routes:
             ref = component_ref(route.component)
             comp = old.get(ref) or _Component(
-                address=route.component, name=route.name, outbox=Outbox(ComponentBuffer(self.buffer_limit))
+                address=route.component, name=route.name,
+                outbox=Outbox(ComponentBuffer(self.buffer_limit, dict(route.delivery))),
             )
             comp.address, comp.name = route.component, route.name
+            comp.outbox.buffer.set_delivery(dict(route.delivery))
             previous[ref], comp.wants = comp.wants, {}
             for key in route.keys:
                 want = comp.wants.setdefault((key.data_type, key.code, _variant(key)), _Want())
@@ -201,9 +207,12 @@ class RoutingState:
             return holding[0]
         return same_level[-1] if same_level else None
 
-    def on_events(self, endpoint: Endpoint, epoch: int, events: Iterable[Any]) -> int:
+    def on_events(self, endpoint: Endpoint, epoch: int, events: Iterable[Any], now: float = 0.0,
+                  wall: float = 0.0) -> int:
         """Buffer ``events`` (decoded, oldest first, from one connection) for their components.
-        Returns how many deliveries were buffered."""
+        Returns how many deliveries were buffered. ``now`` (monotonic) paces throttled types;
+        ``wall`` dates the losses reported to consumers."""
+        self._now, self._wall = now, wall
         if self._epochs.get(endpoint) != epoch:
             self._epochs[endpoint] = epoch
             for comp in self._components.values():
@@ -257,24 +266,19 @@ class RoutingState:
 
     def _push(self, comp: _Component, wkey: tuple[DataType, str | None, Variant], event: Any) -> None:
         comp.seen.add(wkey)
-        data_type = wkey[0]
-        if data_type in _LATEST_MOVED:
-            comp.outbox.buffer.push(event, ("L", *wkey))
-        elif data_type in CANDLE_TYPES:
-            candle_start = getattr(event, "candle_date_time_utc", None)
-            comp.outbox.buffer.push(event, ("C", *wkey, candle_start), move=False)
-        else:
-            comp.outbox.buffer.push(event)
+        comp.outbox.buffer.push(event, wkey, self._now, self._wall)
 
     # -- flow control ---------------------------------------------------------------------
 
     def ready(self, now: float) -> list[Any]:
-        """Addresses of components with events buffered and no batch in flight."""
-        return [
-            c.address
-            for c in self._components.values()
-            if len(c.outbox.buffer) and c.outbox.free(now, self.ack_timeout)
-        ]
+        """Addresses of components with events buffered and no batch in flight (throttled events
+        whose time has come are let in first)."""
+        out = []
+        for c in self._components.values():
+            c.outbox.buffer.release_due(now, self._wall)
+            if len(c.outbox.buffer) and c.outbox.free(now, self.ack_timeout):
+                out.append(c.address)
+        return out
 
     def take_batch(self, component: Any, now: float) -> Delivery | None:
         """The next batch for ``component`` (now in flight), or None (nothing, or one in flight)."""
@@ -282,8 +286,9 @@ class RoutingState:
         if comp is None or not len(comp.outbox.buffer) or not comp.outbox.free(now, self.ack_timeout):
             return None
         self._next_batch_id += 1
-        items, dropped = comp.outbox.take(self._next_batch_id, now, self.max_batch)
-        return Delivery(component=comp.address, batch_id=self._next_batch_id, items=items, dropped=dropped)
+        items, dropped, losses = comp.outbox.take(self._next_batch_id, now, self.max_batch)
+        return Delivery(component=comp.address, batch_id=self._next_batch_id, items=items, dropped=dropped,
+                        losses=losses)
 
     def take_batches(self, now: float) -> list[Delivery]:
         """One pass: at most one batch per ready component."""
@@ -296,9 +301,20 @@ class RoutingState:
         return comp is not None and comp.outbox.done(batch_id)
 
     def next_deadline(self) -> float | None:
-        """The earliest ack timeout of a component that has events waiting; None if none."""
+        """The earliest ack timeout of a component that has events waiting, or time a throttled
+        event may enter; None if none."""
         times = [c.outbox.ack_deadline(self.ack_timeout) for c in self._components.values()]
+        times += [c.outbox.buffer.next_due() for c in self._components.values()]
         return min((t for t in times if t is not None), default=None)
+
+    def behind(self) -> list[tuple[Any, str, DataType]]:
+        """(address, name, type) of every ``block`` consumer that passed its limit since the
+        last call: its owner must be told (it never loses those events)."""
+        out = []
+        for c in self._components.values():
+            out += [(c.address, c.name, t) for t in c.outbox.buffer.behind]
+            c.outbox.buffer.behind.clear()
+        return out
 
     # -- silent codes and status ------------------------------------------------------------
 

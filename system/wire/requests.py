@@ -29,7 +29,15 @@ from collections.abc import Iterable
 import orjson
 
 from upbit_actors.messages.common import PRIVATE_TYPES, DataType, Endpoint, WireFormat
-from upbit_actors.messages.subscription import MergedSubscription, StreamKey, StreamOptions, StreamSpec, WireStream
+from upbit_actors.messages.subscription import (
+    Delivery,
+    MergedSubscription,
+    Policy,
+    StreamKey,
+    StreamOptions,
+    StreamSpec,
+    WireStream,
+)
 from upbit_actors.system.errors import RequestError
 
 __all__ = [
@@ -38,7 +46,10 @@ __all__ = [
     "MAX_CODES_PER_REQUEST",
     "ORDERBOOK_DEPTHS",
     "RequestError",
+    "MAX_RATE",
     "canonical_options",
+    "delivery_reason",
+    "make_spec",
     "encode_list_subscriptions",
     "encode_request",
     "stream_keys",
@@ -64,6 +75,9 @@ MAX_CODES_PER_REQUEST: int = 1_000
 """Codes allowed in one request (one spec, or one whole merged set). Upbit documents no limit;
 the live probe served 855 codes in one 9,468-byte frame (SPEC §1, §4). 1,000 covers every
 listed pair (855 in 2026-09) with ~15 % headroom while keeping a frame near 11 KB."""
+
+MAX_RATE: float = 1_000.0
+"""Highest ``throttle`` rate accepted (per code per second); Upbit sends far fewer per code."""
 
 _ORDERBOOK_CODE = re.compile(r"^(?P<code>[^.]+)\.(?P<depth>\d+)$")
 
@@ -162,7 +176,45 @@ def validate_spec(
         return f"{data_type.value} needs at least one code: empty codes close the socket (SPEC §2.2)"
     if reason := _check_codes(spec.codes, max_codes):
         return reason
-    return _check_options(data_type, spec.options)
+    return _check_options(data_type, spec.options) or delivery_reason(spec.delivery)
+
+
+def make_spec(data_type: DataType | str, codes: Iterable[str] | str = (), *, depth: int | None = None,
+              level: float | None = None, only_snapshot: bool = False, only_realtime: bool = False,
+              policy: Policy | str | None = None, limit: int | None = None,
+              rate: float | None = None) -> StreamSpec:
+    """The ``StreamSpec`` of a ``subscribe`` / ``Hub.stream`` call (not validated: see
+    ``validate_spec``). A single code may be given as a string. ``policy`` (with ``limit`` or
+    ``rate``) chooses what happens to this consumer's events of the type while it falls behind;
+    ``limit`` or ``rate`` alone keep the type's default policy with that bound."""
+    data_type = DataType(data_type)
+    codes = (codes,) if isinstance(codes, str) else tuple(codes)
+    delivery = None
+    if policy is not None or limit is not None or rate is not None:
+        if policy is None:  # a bound alone: the type's default policy with it
+            policy = (Policy.THROTTLE if rate is not None else Policy.BLOCK if data_type in PRIVATE_TYPES
+                      else Policy.DROP_OLDEST if data_type is DataType.TRADE else Policy.LATEST)
+        delivery = Delivery(policy=Policy(policy), limit=limit, rate=rate)
+    return StreamSpec(data_type=data_type, codes=codes, delivery=delivery,
+                      options=StreamOptions(depth=depth, level=level, only_snapshot=only_snapshot,
+                                            only_realtime=only_realtime))
+
+
+def delivery_reason(delivery: Delivery | None) -> str | None:
+    """Why a consumer's overflow policy (``StreamSpec.delivery``, issue 16) cannot be used."""
+    if delivery is None:
+        return None
+    if not isinstance(delivery, Delivery):
+        return f"delivery must be a Delivery, not {type(delivery).__name__}"
+    limit, rate = delivery.limit, delivery.rate
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
+        return f"delivery limit must be a whole number >= 1, not {limit!r}"
+    if delivery.policy is Policy.THROTTLE:
+        if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 < rate <= MAX_RATE:
+            return f"throttle needs a rate in (0, {MAX_RATE:g}] events per second per code, not {rate!r}"
+    elif rate is not None:
+        return f"a rate only applies to throttle, not to {delivery.policy.value}"
+    return None
 
 
 def _check_stream(stream: WireStream, max_codes: int) -> str | None:

@@ -49,3 +49,35 @@ class SlowTape(Component):
         import time
 
         time.sleep(self.params.get("delay", 0.001) * len(batch.events))
+
+
+class PolicyTape(Component):
+    """Subscribes to ``params['type']`` on ``params['codes']`` with the overflow policy in
+    ``params['delivery']`` (keyword arguments of ``subscribe``), takes ``params['delay']`` seconds
+    per event, and reports what it got and the losses it was told of."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.per_code: dict[str, int] = {}
+        self.told: dict[str, int] = {}
+
+    def on_start(self) -> None:
+        self.subscribe(self.params["type"], self.params.get("codes", ()), **self.params.get("delivery", {}))
+
+    def on_batch(self, batch) -> None:
+        import time
+
+        super().on_batch(batch)
+        time.sleep(self.params.get("delay", 0.0) * len(batch.events))
+
+    def on_event(self, event) -> None:
+        code = getattr(event, "code", "") or ""
+        self.per_code[code] = self.per_code.get(code, 0) + 1
+
+    def on_losses(self, losses) -> None:
+        for loss in losses:
+            key = f"{loss.data_type.value}/{loss.reason}"
+            self.told[key] = self.told.get(key, 0) + loss.count
+
+    def status_details(self) -> dict:
+        return {**super().status_details(), "per_code": dict(self.per_code), "told": dict(self.told)}

@@ -19,4 +19,4 @@ def decode_frames(msg: EventFrames) -> EventBatch:
     events = decode_batch(msg.frames())
     good = [e for e in events if e.__class__ is not DecodeError]
     return EventBatch(events=good, dropped=msg.dropped, batch_id=msg.batch_id,
-                      undecodable=len(events) - len(good))
+                      undecodable=len(events) - len(good), losses=msg.losses)

@@ -9,10 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-import pytest
 from attrs import frozen
-from hypothesis import given, settings
-from hypothesis import strategies as st
 from thespian.actors import ActorAddress
 
 from upbit_actors.messages.common import AskBid, CandleInterval, DataType, Endpoint, OrderState, OrderType, StreamType
@@ -20,7 +17,6 @@ from upbit_actors.messages.lifecycle import HubConfig
 from upbit_actors.messages.market import Candle, Orderbook, OrderbookUnit
 from upbit_actors.messages.private import AssetBalance, MyAsset, MyOrder
 from upbit_actors.messages.subscription import Route, RoutingTable, StreamKey, StreamOptions
-from upbit_actors.system.router.outbox import ComponentBuffer
 from upbit_actors.system.router.state import RoutingState
 from upbit_actors.system.wire.codec import decode, to_default_dict
 from upbit_actors.system.wire.codec.peek import Peek, peek
@@ -304,44 +300,6 @@ def test_real_events() -> None:
     s.batch_done("a", first.batch_id)
     assert decoded(s.take_batch("a", 0).items) == [c1b, c2, order, asset]
     assert decoded(first.items) == [ob]
-
-
-# -- buffer unit and a property --------------------------------------------------------------
-
-
-def test_buffer_limit_must_be_positive() -> None:
-    with pytest.raises(ValueError):
-        ComponentBuffer(0)
-
-
-@settings(max_examples=100, deadline=None)
-@given(
-    st.integers(min_value=1, max_value=8),
-    st.lists(st.tuples(st.sampled_from(["trade", "ticker", "candle", "take"]), st.integers(0, 3)), max_size=80),
-)
-def test_buffer_is_bounded_and_accounts_for_every_event(limit: int, ops) -> None:
-    buf = ComponentBuffer(limit)
-    pushed = delivered = reported = 0
-    for op, k in ops:
-        if op == "take":
-            events, dropped = buf.take(k + 1)
-            delivered += len(events)
-            reported += dropped
-            continue
-        pushed += 1
-        if op == "trade":
-            buf.push(("t", pushed))
-        elif op == "ticker":
-            buf.push(("k", pushed), ("L", k))
-        else:
-            buf.push(("c", pushed), ("C", k), move=False)
-        bounded = sum(1 for e in buf._items.values() if e[0] in "tc")
-        assert bounded <= limit and len(buf) <= limit + 4
-    events, dropped = buf.take(10_000)
-    delivered += len(events)
-    reported += dropped
-    assert len(buf) == 0
-    assert pushed == delivered + buf.dropped + buf.replaced == delivered + reported  # nothing silent
 
 
 def test_older_tables_and_non_events_are_ignored() -> None:
