@@ -1,188 +1,230 @@
-"""``upbit-actors bench pipeline``: the whole path, simulator to plain Python, at increasing rates.
+"""``upbit-actors bench pipeline``: the whole data path against a bare reader, in one interleaved run.
 
-simulator -> connection actor -> router -> relay components -> ``Hub.stream`` callbacks. The
-simulator runs in-process (its own thread); a real ``Hub`` (multiprocTCPBase tree) subscribes one
-stream per public type (ticker, trade, orderbook) to every code, and each stream's callback counts
-events and their latency. For each configured simulator rate, after a warm-up, it measures:
+Four readers, each subscribed to ticker and trade of the same ``--markets`` codes, each fed by
+its own simulator process (``pipeline_sim``: its CPU is not counted and it does not share the
+bench's GIL; while one reader is measured the other simulators are at rate 0, so the other trees
+sit idle):
 
-- events/s delivered to the callbacks, against frames/s the simulator sent to the hub;
-- drops: ``EventStream.dropped`` (the router's overflow policy, counted per batch) and the router's
-  own per-component figures (``dropped`` trades, ``replaced`` tickers/orderbooks: only the
-  latest per code is kept while a consumer lags);
-- end-to-end latency percentiles: arrival time at the callback minus the event's ``timestamp``
-  (milliseconds, set by the simulator when it generates the event; same machine, same clock).
-  The simulator spreads the frames of one 20 ms tick over that tick, so a few ms are its pacing;
-- RSS of the system's processes (admin, logger, every actor) at start and at the end.
+- ``baseline``  a bare websocket-client + orjson loop in its own process (``pipeline_bare``);
+- ``component`` one ``ProbeComponent`` in a ``Hub`` (``components``);
+- ``stream``    ``Hub.stream`` with a callback (one stream per data type: the API takes one);
+- ``ten``       ``--components`` (10) ``ProbeComponent`` s in one ``Hub``, same set.
 
-Prints one line per rate and a final JSON line. Figures only, never assertions.
+The simulator's rate ramps up (``--rates``; ``max`` asks for ``--max-rate``, more than it can
+produce). At each rate every reader is measured in turn (the order rotates from one rate to the
+next), so a noisy moment of the 2-core machine hits them alike. Per step (``pipeline_steps``):
+frames/s the simulator sent (``offer/s``, ticker + trade only), events/s delivered to user code
+(counted at the consumer, over ``--seconds`` after ``--warmup``), latency from the frame's
+``timestamp`` to user code (p50/p99/max, same clock; the simulator's own pacing is part of it, for
+every reader alike), CPU µs per event (over every process of the tree and the consumer; see
+``pipeline_readers``), and what was lost over the whole step once drained: dropped or replaced
+by the router's per-consumer buffers (a lagging consumer keeps only the latest ticker per code),
+or lost before the router (``other``: the socket, a connection the simulator cut as a slow
+consumer). Then ``ten`` at ``--lost-rate`` (6,000) frames/s, and RSS of every process before
+and after ``--memory-events`` deliveries. The trees log to files whose records are counted at
+the end, so their warnings do not break up the table. Prints the rows as measured, a summary
+with every ratio to the baseline, and a final JSON line. Figures only, never assertions.
 """
 
 from __future__ import annotations
 
 import argparse
+import collections
+import contextlib
 import json
-import threading
+import re
+import tempfile
 import time
 from typing import Any
 
 __all__ = ["HELP", "add_arguments", "run"]
 
-HELP = "events/s, drops, latency and memory of the whole path simulator -> actors -> Python"
+HELP = "a bare reader, one component, one Hub.stream and ten components, interleaved, vs the simulator"
 
-_TYPES = ("ticker", "trade", "orderbook")
+_FULL_QUICK = {
+    "rates": ("1000,5000,10000,20000,40000,max", "1000,5000,max"),
+    "seconds": (5.0, 0.6),
+    "warmup": (1.5, 0.3),
+    "memory_events": (1_000_000, 20_000),
+    "memory_readers": ("component,stream,ten", "component"),
+    "drain_timeout": (30.0, 8.0),
+}
+"""Option -> (default, default with ``--quick``); an option given explicitly wins over both."""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--rate", "--rates", dest="rates", default="200,1000,2000,5000,10000",
-                        help="comma-separated simulator frames/s to try, in order (default %(default)s)")
-    parser.add_argument("--seconds", type=float, default=5.0, help="measured seconds per rate")
-    parser.add_argument("--warmup", type=float, default=1.5, help="seconds before measuring")
-    parser.add_argument("--markets", type=int, default=20, help="synthetic KRW codes (default %(default)s)")
+    parser.add_argument("--quick", action="store_true",
+                        help="short steps, three rates, a small memory run: well under a minute")
+    parser.add_argument("--rates", help="comma-separated frames/s, 'max' = --max-rate "
+                        f"(default {_FULL_QUICK['rates'][0]}; quick {_FULL_QUICK['rates'][1]})")
+    parser.add_argument("--max-rate", type=float, default=100_000.0,
+                        help="what 'max' asks the simulator for (default %(default)s)")
+    parser.add_argument("--seconds", type=float, help="measured seconds per step (default 5; quick 0.6)")
+    parser.add_argument("--warmup", type=float, help="seconds at the rate before measuring (default 1.5; quick 0.3)")
+    parser.add_argument("--markets", type=int, default=20, help="simulated KRW codes (default %(default)s)")
+    parser.add_argument("--types", default="ticker,trade", help="data types (default %(default)s)")
+    parser.add_argument("--components", type=int, default=10, help="components of 'ten' (default 10)")
+    parser.add_argument("--lost-rate", type=float, default=6000.0,
+                        help="frames/s of the losses step of 'ten' (default %(default)s)")
+    parser.add_argument("--latency-rates", default="1000,5000",
+                        help="steps whose latency the summary shows (default %(default)s)")
+    parser.add_argument("--memory-events", type=int, help="deliveries between the two RSS readings "
+                        "(default 1000000; quick 20000)")
+    parser.add_argument("--memory-readers", help="readers of the memory run (default "
+                        f"{_FULL_QUICK['memory_readers'][0]}; quick {_FULL_QUICK['memory_readers'][1]})")
+    parser.add_argument("--memory-rate", default="max", help="frames/s of the memory run (default max)")
+    parser.add_argument("--memory-timeout", type=float, default=300.0, help="seconds per memory run at most")
+    parser.add_argument("--drain-timeout", type=float, help="seconds to wait for a reader to drain")
+    parser.add_argument("--tree-logs", help="directory for the trees' log files, kept (default: a "
+                        "temporary one, removed once its records are counted)")
 
 
-class _Counter:
-    """One stream's callback: counts events and keeps latencies while ``recording``."""
-
-    def __init__(self) -> None:
-        self.recording = False
-        self.total = 0
-        """Every event seen, recording or not (tells when the pipeline has drained)."""
-        self.count = 0
-        self.latencies: list[float] = []
-        self.lock = threading.Lock()
-
-    def __call__(self, event: Any) -> None:
-        now_ms = time.time() * 1000.0
-        self.total += 1
-        if not self.recording:
-            return
-        with self.lock:
-            self.count += 1
-            stamp = getattr(event, "timestamp", None)
-            if stamp:
-                self.latencies.append(now_ms - stamp)
-
-    def reset(self, recording: bool) -> tuple[int, list[float]]:
-        with self.lock:
-            out = (self.count, self.latencies)
-            self.count, self.latencies, self.recording = 0, [], recording
-        return out
+def _settings(args: argparse.Namespace) -> argparse.Namespace:
+    out = argparse.Namespace(**vars(args))
+    for key, (full, quick) in _FULL_QUICK.items():
+        if getattr(out, key) is None:
+            setattr(out, key, quick if args.quick else full)
+    out.rate_labels = [r.strip() for r in str(out.rates).split(",") if r.strip()]
+    out.types = tuple(t.strip() for t in args.types.split(",") if t.strip())
+    return out
 
 
-def _percentile(values: list[float], q: float) -> float | None:
-    if not values:
-        return None
-    values = sorted(values)
-    return values[min(len(values) - 1, int(q * len(values)))]
+def _rate(label: str, settings: argparse.Namespace) -> float:
+    return settings.max_rate if label == "max" else float(label)
 
 
-def _rss(hub: Any) -> dict[str, Any]:
-    """RSS (MB) of every process of the system, in total and the largest one."""
-    import psutil
-
-    sizes = []
-    for pid in hub.handle.track():
-        try:
-            sizes.append(psutil.Process(pid).memory_info().rss)
-        except (psutil.NoSuchProcess, psutil.AccessDenied):
-            continue
-    return {"processes": len(sizes), "total_mb": round(sum(sizes) / 2**20, 1),
-            "largest_mb": round(max(sizes, default=0) / 2**20, 1)}
+def _label(label: str) -> str:
+    return label if label == "max" else str(int(float(label)))
 
 
-def _router_figures(hub: Any) -> dict[str, int]:
-    """Router per-component figures summed over our streams."""
-    for status in hub.status(timeout=10).actors:
-        if status.role == "router":
-            comps = dict(status.details).get("components", {})
-            out = {"dropped": 0, "replaced": 0, "buffered": 0}
-            for name, figures in comps.items():
-                if isinstance(figures, dict) and str(name).startswith("bench-"):
-                    for key in out:
-                        out[key] += int(figures.get(key, 0) or 0)
-            return out
-    return {"dropped": 0, "replaced": 0, "buffered": 0}
+def _start(stack: contextlib.ExitStack, s: argparse.Namespace, logs: str) -> list[Any]:
+    """Four simulators and four readers, each stopped by the stack whatever happens; each tree
+    logs to ``logs/<reader>.log``."""
+    from upbit_actors.tools.bench.pipeline_readers import BareReader, ComponentReader, StreamReader
+    from upbit_actors.tools.bench.pipeline_sim import SimProcess
+    from upbit_actors.tools.bench.pipeline_steps import wait_flowing
+
+    sims = []
+    for _ in range(4):
+        sim = SimProcess(s.markets)
+        stack.callback(sim.stop)
+        sims.append(sim.start())
+    codes = sims[0].codes()
+    readers = [BareReader("baseline", sims[0], codes, s.types),
+               ComponentReader("component", sims[1], codes, s.types, 1, log_file=f"{logs}/component.log"),
+               StreamReader("stream", sims[2], codes, s.types, log_file=f"{logs}/stream.log"),
+               ComponentReader("ten", sims[3], codes, s.types, s.components, log_file=f"{logs}/ten.log")]
+    for reader in readers:
+        stack.callback(reader.stop)
+        began = time.monotonic()
+        reader.start()
+        flowing = wait_flowing(reader, 200.0, s.drain_timeout + 20)
+        print(f"  {reader.name}: started in {time.monotonic() - began:.1f} s"
+              + ("" if flowing else " (some consumer saw no event yet)"), flush=True)
+    return readers
 
 
-def _sent(sim: Any) -> int:
-    frames = sim.stats()["frames_sent"]
-    return sum(frames.get(t, 0) for t in _TYPES)
+def _step(reader: Any, label: str, s: argparse.Namespace, rate: float | None = None) -> dict[str, Any]:
+    from upbit_actors.tools.bench.pipeline_steps import measure
+
+    try:
+        return measure(reader, _rate(label, s) if rate is None else rate, _label(label),
+                       warmup=s.warmup, seconds=s.seconds, types=s.types, drain_timeout=s.drain_timeout)
+    except Exception as exc:  # noqa: BLE001 - a figure that could not be taken is reported, not fatal
+        with contextlib.suppress(Exception):
+            reader.sim.set_rate(0)
+        return {"rate": _label(label), "error": f"{type(exc).__name__}: {exc}"}
 
 
-def _step(hub: Any, sim: Any, streams: dict, counters: dict, rate: float, args: argparse.Namespace) -> dict:
-    sim.set_rate(rate)
-    time.sleep(args.warmup)
-    dropped_before = sum(s.dropped for s in streams.values())
-    router_before = _router_figures(hub)
-    sent_before = _sent(sim)
-    for counter in counters.values():
-        counter.reset(recording=True)
-    start = time.monotonic()
-    time.sleep(args.seconds)
-    results = {t: c.reset(recording=False) for t, c in counters.items()}
-    elapsed = time.monotonic() - start
-    sent = _sent(sim) - sent_before
-    router_after = _router_figures(hub)
-    sim.set_rate(0.0)
-    delivered = sum(count for count, _ in results.values())
-    latencies = [x for _, lat in results.values() for x in lat]
-    # Let the pipeline drain (no event for 0.5 s, at most 10 s) before the next rate.
-    idle_since = time.monotonic()
-    last = -1
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and time.monotonic() - idle_since < 0.5:
-        time.sleep(0.1)
-        seen = sum(c.total for c in counters.values())
-        if seen != last:
-            last, idle_since = seen, time.monotonic()
-    return {
-        "rate": rate,
-        "sent_per_s": round(sent / elapsed),
-        "delivered_per_s": round(delivered / elapsed),
-        "by_type_per_s": {t: round(c / elapsed) for t, (c, _) in results.items()},
-        "stream_dropped": sum(s.dropped for s in streams.values()) - dropped_before,
-        "router_dropped": router_after["dropped"] - router_before["dropped"],
-        "router_replaced": router_after["replaced"] - router_before["replaced"],
-        "router_buffered": router_after["buffered"],
-        "latency_ms": {q: (round(v, 1) if (v := _percentile(latencies, p)) is not None else None)
-                       for q, p in (("p50", 0.5), ("p90", 0.9), ("p99", 0.99), ("max", 1.0))},
-    }
+_RECORD = re.compile(r"^\S+ \S+ (?P<level>[A-Z]+) \d+ \S+ (?P<name>\S+): (?P<message>.*)$")
+"""One log record's first line (``system.runtime.logdefs.LOG_FORMAT``)."""
+
+
+def _log_summary(path: str) -> dict[str, Any]:
+    """Records per level and the most frequent messages of one tree's log file (a bench prints
+    figures; the trees' warnings are counted here rather than mixed into the table)."""
+    levels: collections.Counter[str] = collections.Counter()
+    messages: collections.Counter[str] = collections.Counter()
+    with contextlib.suppress(OSError), open(path, errors="replace") as lines:
+        for line in lines:
+            if match := _RECORD.match(line):
+                levels[match["level"]] += 1
+                text = re.sub(r"ActorAddr-\S+|\d+", "#", match["message"])[:100]
+                messages[f"{match['level']} {match['name'].rpartition('.')[2]}: {text}"] += 1
+    return {"levels": dict(levels), "top": messages.most_common(3)}
+
+
+def _measure_all(s: argparse.Namespace, logs: str) -> dict[str, Any]:
+    """Start everything, run every step, stop everything; returns the figures."""
+    from upbit_actors.tools.bench.pipeline_report import STEP_HEADER, memory_lines, step_row, ten_line
+    from upbit_actors.tools.bench.pipeline_steps import memory_run
+
+    out: dict[str, Any] = {"steps": {}, "memory": {}, "processes": {}}
+    began = time.monotonic()
+    with contextlib.ExitStack() as stack:
+        readers = _start(stack, s, logs)
+        by_name = {reader.name: reader for reader in readers}
+        for reader in readers:
+            out["steps"][reader.name] = []
+            out["processes"][reader.name] = len(reader.processes())
+        print(STEP_HEADER, flush=True)
+        for k, label in enumerate(s.rate_labels):
+            for reader in readers[k % len(readers):] + readers[:k % len(readers)]:
+                step = _step(reader, label, s)
+                out["steps"][reader.name].append(step)
+                print(f"{reader.name:<10} {step['rate']:>7} {step['error']}" if "error" in step
+                      else step_row(reader.name, step), flush=True)
+        ten = out["ten"] = _step(by_name["ten"], str(s.lost_rate), s)
+        print(f"ten at {ten['rate']}: {ten['error']}" if "error" in ten else ten_line("ten", ten), flush=True)
+        for name in [n.strip() for n in s.memory_readers.split(",") if n.strip() in by_name]:
+            try:
+                result = memory_run(by_name[name], s.memory_events, _rate(s.memory_rate, s),
+                                 timeout=s.memory_timeout, drain_timeout=s.drain_timeout)
+            except Exception as exc:  # noqa: BLE001 - reported like a step that failed
+                out["memory"][name] = {"error": f"{type(exc).__name__}: {exc}"}
+                print(f"{name}: memory run failed: {exc}", flush=True)
+                continue
+            out["memory"][name] = result
+            print("\n".join(memory_lines(name, result)), flush=True)
+        print(f"stopping every hub, reader and simulator ({time.monotonic() - began:.0f} s so far)", flush=True)
+    return out
 
 
 def run(args: argparse.Namespace) -> int:
-    from upbit_actors.actors.tree import Hub
-    from upbit_actors.messages import DataType, HubConfig
-    from upbit_actors.tools.sim import SimConfig, Simulator
-    from upbit_actors.tools.sim.markets import synthetic_codes
+    from upbit_actors.tools.bench.pipeline_report import summarize, summary_lines
 
-    rates = [float(r) for r in args.rates.split(",") if r]
-    codes = synthetic_codes(args.markets)
-    config = SimConfig(rate=0.0, markets=args.markets, idle_timeout=0, control_port=None)
-    results = []
-    with Simulator(config) as sim, Hub(HubConfig(public_url=sim.public_url)) as hub:
-        counters = {t: _Counter() for t in _TYPES}
-        streams = {t: hub.stream(DataType(t), codes, name=f"bench-{t}", callback=counters[t])
-                   for t in _TYPES}
-        memory_start = _rss(hub)
-        print(f"system: {memory_start['processes']} processes, RSS {memory_start['total_mb']} MB "
-              f"(largest {memory_start['largest_mb']} MB); {args.markets} codes x {', '.join(_TYPES)}",
-              flush=True)
-        print(f"{'sim rate':>9} {'sent/s':>8} {'deliv/s':>8} {'str.drop':>8} {'r.drop':>7} "
-              f"{'r.repl':>7} {'p50 ms':>7} {'p90 ms':>7} {'p99 ms':>7} {'max ms':>8}", flush=True)
-        for rate in rates:
-            result = _step(hub, sim, streams, counters, rate, args)
-            results.append(result)
-            lat = result["latency_ms"]
-            print(f"{rate:>9.0f} {result['sent_per_s']:>8} {result['delivered_per_s']:>8} "
-                  f"{result['stream_dropped']:>8} {result['router_dropped']:>7} {result['router_replaced']:>7} "
-                  + " ".join(f"{(lat[q] if lat[q] is not None else float('nan')):>7.1f}"
-                             for q in ("p50", "p90", "p99")) + f" {lat['max'] or float('nan'):>8.1f}",
-                  flush=True)
-        memory_end = _rss(hub)
-        print(f"system at the end: RSS {memory_end['total_mb']} MB (largest {memory_end['largest_mb']} MB)",
-              flush=True)
-        for stream in streams.values():
-            stream.close()
-    print(json.dumps({"markets": args.markets, "seconds": args.seconds, "memory_start": memory_start,
-                      "memory_end": memory_end, "results": results}))
+    s = _settings(args)
+    labels = [_label(r) for r in s.rate_labels]
+    latency_labels = [_label(r) for r in s.latency_rates.split(",") if r.strip()]
+    print(f"bench pipeline: {s.markets} codes x {'+'.join(s.types)}; {s.seconds} s per step after "
+          f"{s.warmup} s; rates {', '.join(labels)} (max = {s.max_rate:.0f} asked); one simulator "
+          "process per reader, not counted", flush=True)
+    began = time.monotonic()
+    with contextlib.ExitStack() as outer:
+        logs = args.tree_logs or outer.enter_context(tempfile.TemporaryDirectory(prefix="bench-pipeline-"))
+        figures = _measure_all(s, logs)
+        tree_logs = {name: _log_summary(f"{logs}/{name}.log") for name in ("component", "stream", "ten")}
+    for name, log in tree_logs.items():
+        if log["levels"]:
+            print(f"{name} tree logged {log['levels']}; most often: "
+                  + "; ".join(f"{text} (x{n})" for text, n in log["top"]), flush=True)
+    top = labels[-1] if labels else "max"
+    steps = {name: [x for x in rows if "error" not in x] for name, rows in figures["steps"].items()}
+    summary = summarize(steps, latency_labels, top)
+    print(f"summary (x base: reader / baseline in this run; events per consumer, CPU per delivered event; "
+          f"{time.monotonic() - began:.0f} s in all):")
+    print("\n".join(summary_lines(summary, latency_labels, top)), flush=True)
+    print(json.dumps({
+        "bench": "pipeline",
+        "config": {"markets": s.markets, "types": list(s.types), "seconds": s.seconds, "warmup": s.warmup,
+                   "rates": labels, "max_rate": s.max_rate, "components": s.components,
+                   "lost_rate": s.lost_rate, "memory_events": s.memory_events, "quick": s.quick},
+        "summary": summary,
+        "readers": {name: {"steps": rows, "processes": figures["processes"][name]}
+                    for name, rows in figures["steps"].items()},
+        "ten_components": figures["ten"],
+        "memory": figures["memory"],
+        "tree_logs": tree_logs,
+        "seconds": round(time.monotonic() - began, 1),
+    }), flush=True)
     return 0
