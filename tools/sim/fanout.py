@@ -187,11 +187,13 @@ class Fanout:
         clock, step, table = self.clock, self.market.step, self._trade_routes
         states, start_ms = self.market.states, self.market.start_ms
         spent = 0
+        next_second = (self._second + 1) * 1000
         while spent < budget:
             ts = int(clock() * 1000)
-            if ts // 1000 != self._second:
+            if ts >= next_second:  # candles flush on whole seconds (SPEC §3.4)
                 self._flush_candles(stalled)
                 self._second = ts // 1000
+                next_second = (self._second + 1) * 1000
             kind, code, cost = step(ts)
             spent += cost
             if kind == "trade" and not stalled:

@@ -43,6 +43,14 @@ class Event(NamedTuple):
     + the candle intervals that became dirty."""
 
 
+_QUOTE, _TRADE = "quote", "trade"
+
+
+def _event(fields: tuple[str, str, int]) -> Event:
+    """``Event(*fields)`` without the Python-level ``__new__`` (one per market event)."""
+    return tuple.__new__(Event, fields)  # type: ignore[type-var]
+
+
 class CodeState:
     """Mutable state of one pair: last trade, day statistics, its book and candles."""
 
@@ -203,7 +211,7 @@ class MarketModel:
         book = state.book
         if random() >= self.trade_share:
             book.quote()
-            return Event("quote", state.instrument.code, self._touch_book(state, now_ms))
+            return _event((_QUOTE, state.instrument.code, self._touch_book(state, now_ms)))
         buyer_taker = random() < 0.5 - book.lean()  # sellers lean in above the first price
         inst = state.instrument
         wanted = max(0.00000001, round(book.mean_size * 0.3 * math.exp(self._gauss(0.0, 1.2)), 8))
@@ -216,7 +224,7 @@ class MarketModel:
         candles = state.trade(trade_ts, now_ms, price, volume, buyer_taker)
         if candles:
             self._dirty_candles[inst.code] = None
-        return Event("trade", inst.code, 2 + candles + self._touch_book(state, now_ms))
+        return _event((_TRADE, inst.code, 2 + candles + self._touch_book(state, now_ms)))
 
     def _touch_book(self, state: CodeState, now_ms: int) -> int:
         state.book_changed = now_ms

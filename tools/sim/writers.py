@@ -179,7 +179,6 @@ def _ticker(frame: bytes, segment: bytes, price: _Memo, spell: Callable[[Any], b
 def _trade(frame: bytes, segment: bytes, price: _Memo, spell: Callable[[Any], bytes], raw: bool,
            decimals: int, tick: float) -> Writer:
     text = _ASCII
-    size: Callable[[Any], Any] = (lambda v: v) if raw else spell
 
     def change(key: tuple[float, float]) -> bytes:
         kind, change_price, _, _ = change_values(*key, decimals)
@@ -188,17 +187,28 @@ def _trade(frame: bytes, segment: bytes, price: _Memo, spell: Callable[[Any], by
     changes = _Memo(change)
     at_index = _Memo(lambda index: price[round(index * tick, decimals)])  # book tick index -> price
 
-    def write(state: CodeState, stream_type: str, start_ms: int) -> bytes:
+    if raw:  # DEFAULT wire: the template spells sizes (%.8f)
+        def write(state: CodeState, stream_type: str, start_ms: int) -> bytes:
+            _, _, date, time = _DATES[state.trade_ts // 1000]
+            book = state.book
+            return frame % (
+                state.event_ts, date, time, state.trade_ts, price[state.price], state.trade_volume,
+                text[state.ask_bid], changes[(state.price, state.prev_close)], state.sequential_id,
+                at_index[book.bid + book.spread], book.asks[0][1], at_index[book.bid], book.bids[0][1],
+                text[stream_type],
+            )
+        return write
+
+    def write_spelled(state: CodeState, stream_type: str, start_ms: int) -> bytes:
         _, _, date, time = _DATES[state.trade_ts // 1000]
         book = state.book
         return frame % (
-            state.event_ts, date, time, state.trade_ts, price[state.price], size(state.trade_volume),
+            state.event_ts, date, time, state.trade_ts, price[state.price], spell(state.trade_volume),
             text[state.ask_bid], changes[(state.price, state.prev_close)], state.sequential_id,
-            at_index[book.bid + book.spread], size(book.asks[0][1]), at_index[book.bid],
-            size(book.bids[0][1]), text[stream_type],
+            at_index[book.bid + book.spread], spell(book.asks[0][1]), at_index[book.bid],
+            spell(book.bids[0][1]), text[stream_type],
         )
-
-    return write
+    return write_spelled
 
 
 _WRITERS: dict[tuple[str, str, str, str], Writer | None] = {}
