@@ -22,6 +22,8 @@ _EXPORTS: dict[str, str] = {
     "Hub": "upbit_actors.actors.tree",
     "Component": "upbit_actors.actors.component",
     "EventStream": "upbit_actors.system.embed.streams",
+    "AsyncHub": "upbit_actors.system.embed.aio",
+    "AsyncStream": "upbit_actors.system.embed.aio",
     "query_status": "upbit_actors.system.embed.attach",
     # settings and keys
     "HubConfig": "upbit_actors.messages.lifecycle",
@@ -62,12 +64,18 @@ _EXPORTS: dict[str, str] = {
     "StaleSystemError": "upbit_actors.system.errors",
 }
 
+_OPTIONAL_EXPORTS: dict[str, str] = {
+    # need an optional extra: importable from here once it is installed, left out of __all__ so
+    # that ``from upbit_actors import *`` never needs it
+    "QtFeed": "upbit_actors.system.embed.qt",  # the ``qt`` extra (PySide6)
+}
+
 __all__ = sorted(_EXPORTS)
 __version__ = "0.1.0"
 
 
 def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
+    module = _EXPORTS.get(name) or _OPTIONAL_EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'upbit_actors' has no attribute {name!r}")
     value = getattr(importlib.import_module(module), name)
