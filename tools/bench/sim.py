@@ -33,6 +33,8 @@ import time
 from multiprocessing.connection import Connection
 from typing import Any
 
+from upbit_actors.system.errors import SimulatorError
+
 __all__ = ["HELP", "add_arguments", "run"]
 
 HELP = "frames/s the simulator sustains to 1 and to several concurrent readers"
@@ -77,7 +79,7 @@ def _reader(url: str, request: str, kind: str, seconds: float, pipe: Connection)
             count, size, ages = _client_loop(ws, orjson.loads, begin, end)
         else:
             count, size, ages = _raw_loop(ws.sock, orjson.loads, begin, end)
-    except Exception as exc:  # reported, so the parent neither hangs nor hides it
+    except Exception as exc:  # noqa: BLE001 (reported, so the parent neither hangs nor hides it)
         error = repr(exc)
     finally:
         pipe.send((count, size, ages, error))
@@ -172,7 +174,7 @@ def _step(sim: Any, rate: float, readers: int, args: argparse.Namespace, request
             processes.append(process)
         for pipe in pipes:
             if not pipe.poll(30) or pipe.recv() != "ready":
-                raise RuntimeError("a reader did not connect")
+                raise SimulatorError("a bench reader did not connect")
         sim.set_rate(rate)
         begin = time.time() + args.warmup
         for pipe in pipes:

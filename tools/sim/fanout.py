@@ -23,6 +23,7 @@ from upbit_actors.tools.sim.config import SimConfig
 from upbit_actors.tools.sim.encode import encode
 from upbit_actors.tools.sim.faults import Faults
 from upbit_actors.tools.sim.market import MarketModel
+from upbit_actors.tools.sim.outbox import Outbox
 from upbit_actors.tools.sim.pacer import Pacer
 from upbit_actors.tools.sim.private import PrivateEvent
 from upbit_actors.tools.sim.protocol import Subscribe
@@ -49,18 +50,15 @@ def _generic(kind: str, fmt: str, style: str) -> Writer:
     return lambda state, stream_type, start_ms: encode(frames.ticker(state, stream_type, start_ms), fmt, style)
 
 
-class Fanout:
+class Fanout(Outbox):
     """Routes market and private frames to connections; ticks the market."""
 
     def __init__(self, config: SimConfig, market: MarketModel, stats: Stats, faults: Faults,
                  schedule: Schedule, clock: Callable[[], float] = time.time) -> None:
-        self.config = config
+        super().__init__(config, stats, faults, clock)
         self.market = market
-        self.stats = stats
-        self.faults = faults
         self.schedule = schedule
         """``schedule(delay, callback)``: the event loop's ``call_later``."""
-        self.clock = clock
         self.connections: dict[int, SimConnection] = {}
         self.index: dict[tuple[str, str], dict[tuple[int, Route], SimConnection]]
         self.index = collections.defaultdict(dict)
@@ -68,7 +66,6 @@ class Fanout:
         now = clock()
         self.pacer = Pacer(config.rate, now)
         self._second = int(now)
-        self._dirty: dict[int, SimConnection] = {}
         self._targets_cache: dict[tuple[str, str], list[tuple[Route, SimConnection]]] = {}
         """(type, code) -> routes receiving REALTIME now; cleared whenever a set changes."""
         self._trade_routes: dict[str, TradeRoutes] = {}
@@ -283,47 +280,3 @@ class Fanout:
                     conn.queue(encode(event.frame, conn.format, self.config.number_style), kind)
                     self._dirty[conn.id] = conn
         self.flush()
-
-    # -- output ------------------------------------------------------------------------------
-
-    def send_control(self, conn: SimConnection, frame: dict[str, Any], kind: str) -> None:
-        """Send a non-market frame now (error, status, LIST_SUBSCRIPTIONS answer)."""
-        if self.faults.data_stalled(self.clock()):
-            return
-        # Errors and status frames keep one shape whatever the format; answers follow it.
-        fmt = conn.format if kind == "list_subscriptions" else "DEFAULT"
-        data = encode(frame, fmt, self.config.number_style)
-        conn.queue(data if self.config.control_frames_binary else data.decode(), kind)
-        self._dirty[conn.id] = conn
-        self.flush()
-
-    def send_raw(self, conn: SimConnection, data: bytes, kind: str) -> None:
-        """Send arbitrary bytes as one BINARY frame now (the garbage fault)."""
-        conn.queue(data, kind)
-        self._dirty[conn.id] = conn
-        self.flush()
-
-    def flush(self) -> None:
-        """Write every connection's queued frames; handle slow consumers."""
-        if not self._dirty:
-            return
-        dirty, self._dirty = self._dirty, {}
-        now = self.clock()
-        cfg = self.config
-        drop = cfg.slow_consumer == "drop"
-        for conn in dirty.values():
-            queued = len(conn.pending)
-            if not queued:
-                continue
-            written, problem = conn.flush(cfg.max_write_buffer, drop)
-            if written:
-                conn.last_traffic = now
-                for kind, count in written.items():
-                    self.stats.sent(conn.id, kind, count)
-            if problem in ("slow", "dropped"):
-                self.stats.dropped_frames += queued
-                if problem == "slow":
-                    buffered = conn.ws.transport.get_write_buffer_size()
-                    self.stats.violation(now, "slow_consumer", conn.id, buffered=buffered)
-                    conn.close_reason, conn.closing = "slow_consumer", True
-                    conn.ws.transport.abort()

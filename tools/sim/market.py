@@ -207,7 +207,7 @@ class MarketModel:
         random = self._random
         self.events += 1
         index = bisect.bisect_left(self._cumulative, random() * self._total)
-        state = self._by_index[index if index < self._last else self._last]
+        state = self._by_index[index if index < self._last else self._last]  # noqa: FURB136 (hot path)
         book = state.book
         if random() >= self.trade_share:
             book.quote()
@@ -219,7 +219,7 @@ class MarketModel:
         price = round(index * inst.tick, inst.decimals)
         lag = 3 + int(random() * 38)  # the frame leaves a few ms after the match (sample: 38 ms)
         trade_ts = state.trade_ts
-        if now_ms - lag > trade_ts:
+        if now_ms - lag > trade_ts:  # noqa: PLR1730 (hot path: no max() call)
             trade_ts = now_ms - lag
         candles = state.trade(trade_ts, now_ms, price, volume, buyer_taker)
         if candles:
