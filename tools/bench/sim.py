@@ -13,7 +13,8 @@ wall-clock window. Readers:
   the simulator beyond what a websocket-client reader can take.
 
 Each line prints asked, delivered per reader (the slowest one), their ratio, the frame age
-(receive time - the frame's ``timestamp``, 1 frame in 64), the simulator thread's CPU share and
+(receive time - the frame's ``timestamp``, 1 frame in 64), the simulator thread's CPU share (and
+its CPU time per frame delivered, which a busy machine does not distort much) and
 what limited the step: ``sim`` when its pacer had to forgive frames it could not make in time
 (its own cost, or too little CPU left by the readers and the machine: see its CPU share), else
 ``readers``. A rate is *sustained* when every reader got at least ``--tolerance`` of it
@@ -205,6 +206,9 @@ def _step(sim: Any, rate: float, readers: int, args: argparse.Namespace, request
         "age_ms_p50": round(ages[len(ages) // 2], 1) if ages else None,
         "age_ms_p99": round(ages[int(len(ages) * 0.99)], 1) if ages else None,
         "sim_cpu": round((cpu1 - cpu0) / args.seconds, 2),
+        # CPU per frame made (one encoding serves every reader): robust to a busy machine.
+        "sim_us_per_frame": round((cpu1 - cpu0) / args.seconds / statistics.fmean(delivered) * 1e6, 1)
+        if min(delivered) else None,
         "limited_by": "?" if forgiven is None else "sim" if forgiven > 0.01 * rate * args.seconds else "readers",
         "sustained": ratio >= args.tolerance and not slow and not errors,
         "errors": errors[:1] + (["slow_consumer"] if slow else []),
@@ -215,7 +219,7 @@ def _line(r: dict[str, Any]) -> str:
     age = f"age p50 {r['age_ms_p50']:>6} ms p99 {r['age_ms_p99']:>6} ms" if r["age_ms_p50"] is not None else ""
     return (f"readers {r['readers']}  asked {r['asked']:>9.0f}/s  delivered {r['delivered_min']:>8}/s"
             f" per reader  ratio {r['ratio']:5.2f}  {r['mb_per_s']:6.1f} MB/s  {age}  sim cpu"
-            f" {r['sim_cpu'] * 100:3.0f}%  limit {r['limited_by']:<7}"
+            f" {r['sim_cpu'] * 100:3.0f}% ({r['sim_us_per_frame']} us/frame)  limit {r['limited_by']:<7}"
             f" {'sustained' if r['sustained'] else 'NOT sustained'}"
             + (f"  ({', '.join(r['errors'])})" if r["errors"] else ""))
 

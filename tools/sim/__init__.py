@@ -59,9 +59,10 @@ Throughput: ``upbit-actors bench sim [--readers 1,3] [--reader client|raw]`` pri
 Modules: ``config`` (SimConfig), ``protocol`` (request parsing), ``routes`` (subscription sets),
 ``errors`` (error frames), ``markets`` / ``book`` / ``candles`` / ``market`` (the seeded market),
 ``pacer`` (frame rate), ``frames`` / ``encode`` (wire frames), ``private`` (orders, balances),
-``auth`` (JWT), ``limits`` (rate limits), ``faults``, ``stats``, ``connection`` / ``hub`` /
-``server`` (WebSocket I/O), ``ops`` / ``control`` (control API), ``simulator`` (thread runner),
-``cli`` (``upbit-actors sim``).
+``writers`` (pre-compiled ticker/trade bytes), ``auth`` (JWT), ``limits`` (rate limits),
+``faults``, ``stats``, ``client`` / ``fanout`` / ``outbox`` / ``server`` (WebSocket I/O: one
+connection, the data plane in paced bursts, batched writes, handshakes), ``ops`` / ``control``
+(control API), ``simulator`` (thread runner), ``cli`` (``upbit-actors sim``).
 """
 
 from __future__ import annotations
