@@ -33,6 +33,7 @@ restart to keep its data flowing. A spec of the wrong shape is rejected here, be
 from __future__ import annotations
 
 import itertools
+import time
 import uuid
 from typing import Any
 
@@ -54,6 +55,8 @@ from upbit_actors.messages import (
     SubscriptionRejected,
     Unsubscribed,
 )
+from upbit_actors.system.metrics.histogram import LatencyHistogram
+from upbit_actors.system.runtime.output import capture_component_output
 from upbit_actors.system.wire.codec.batch import decode_frames
 from upbit_actors.system.wire.requests import make_spec, validate_spec
 
@@ -79,6 +82,7 @@ class Component(BaseActor):
         self.params: dict[str, Any] = {}
         """Keyword parameters given to ``Hub.spawn``."""
         self._wanted: dict[StreamSpec, None] = {}
+        self._rejected_id = ""
         self._registry = None
         self._ids = itertools.count(1)
         self._instance = uuid.uuid4().hex
@@ -88,6 +92,8 @@ class Component(BaseActor):
         self.events_dropped = 0
         self.undecodable = 0
         """Frames routed here that the codec could not read (each a ``DecodeError``)."""
+        self.batch_seconds = LatencyHistogram()
+        """Seconds per batch: decoding it and running the handlers (``on_batch``)."""
 
     # -- user API ---------------------------------------------------------------------------
     def on_start(self) -> None:
@@ -97,7 +103,12 @@ class Component(BaseActor):
                   level: float | None = None, only_snapshot: bool = False,
                   only_realtime: bool = False, policy: Policy | str | None = None,
                   limit: int | None = None, rate: float | None = None) -> str:
-        """Ask for ``data_type`` on ``codes``; returns the request id echoed in the reply.
+        """Add ``data_type`` on ``codes`` to this component's set; returns the request id echoed
+        in the reply.
+
+        It adds: what was subscribed before stays (``subscribe(TICKER, ["KRW-BTC"])`` then
+        ``subscribe(TICKER, ["KRW-ETH"])`` holds both). To switch to another set in one request,
+        use ``replace_subscriptions``; to drop one, ``unsubscribe``.
 
         ``policy`` chooses what happens to these events while this component falls behind:
         ``latest`` (default for ticker, orderbook, candles), ``drop_oldest`` / ``drop_newest``
@@ -106,13 +117,34 @@ class Component(BaseActor):
         (never drop; default for myOrder and myAsset). Losses arrive in ``on_losses``."""
         spec = make_spec(data_type, codes, depth=depth, level=level, only_snapshot=only_snapshot,
                          only_realtime=only_realtime, policy=policy, limit=limit, rate=rate)
-        if reason := validate_spec(spec):
-            request_id = self._request_id()
-            self.send(self.myAddress, SubscriptionRejected(request_id=request_id, reason=reason,
-                                                           spec=spec))
-            return request_id
+        if not self._accept(spec):
+            return self._rejected_id
         self._wanted[spec] = None
         return self._sync()
+
+    def replace_subscriptions(self, *specs: StreamSpec | tuple) -> str:
+        """Make this component's set exactly ``specs``, in one request (no gap, no overlap).
+
+        Each is a ``StreamSpec`` or a tuple ``(data_type, codes)`` or ``(data_type, codes,
+        {"depth": 5, ...})`` with ``subscribe``'s options. An invalid one is rejected
+        (``on_rejected``) and the others are kept. No ``specs``: unsubscribe from everything."""
+        wanted: dict[StreamSpec, None] = {}
+        for item in specs:
+            spec = item if isinstance(item, StreamSpec) else make_spec(
+                item[0], item[1], **(item[2] if len(item) > 2 else {}))
+            if self._accept(spec):
+                wanted[spec] = None
+        self._wanted = wanted
+        return self._sync()
+
+    def _accept(self, spec: StreamSpec) -> bool:
+        """True for a valid spec; else a ``SubscriptionRejected`` to self (``_rejected_id``)."""
+        if reason := validate_spec(spec):
+            self._rejected_id = self._request_id()
+            self.send(self.myAddress, SubscriptionRejected(request_id=self._rejected_id,
+                                                           reason=reason, spec=spec))
+            return False
+        return True
 
     def unsubscribe(self, data_type: DataType | str | None = None, codes=(), **options) -> str:
         """Drop a stream (same arguments as ``subscribe``), or every stream with no arguments."""
@@ -171,6 +203,8 @@ class Component(BaseActor):
     def on_configure(self, msg) -> None:
         self.name = msg.role.partition(":")[2] or msg.role
         self.params = dict(msg.state or ())
+        if self.config.component_output:  # print and logging reach the bot (runtime.output)
+            capture_component_output(self.name, self.config.component_log_level)
         self._registry = self.directory.get("registry")
         if not self._started:
             self._started = True
@@ -184,6 +218,7 @@ class Component(BaseActor):
                 self._sync()
 
     def receiveMsg_EventFrames(self, msg: EventFrames, sender) -> None:
+        started = time.perf_counter()
         batch = decode_frames(msg)
         self.events_received += len(batch.events)
         self.events_dropped += batch.dropped
@@ -192,6 +227,7 @@ class Component(BaseActor):
         try:
             self.on_batch(batch)
         finally:  # the ack is the router's credit: never withheld, even when a handler raised
+            self.batch_seconds.observe(time.perf_counter() - started)
             self.send(sender, BatchAck(count=msg.count, batch_id=msg.batch_id))
 
     def receiveMsg_SubscriptionRejected(self, msg: SubscriptionRejected, sender) -> None:
@@ -217,7 +253,7 @@ class Component(BaseActor):
     def status_details(self) -> dict:
         return {"name": self.name, "subscriptions": [_describe(spec) for spec in self._wanted],
                 "events_received": self.events_received, "events_dropped": self.events_dropped,
-                "undecodable": self.undecodable}
+                "undecodable": self.undecodable, "batch_seconds": self.batch_seconds.as_dict()}
 
     def _request_id(self) -> str:
         return f"{self.name or 'component'}-{next(self._ids)}"

@@ -15,6 +15,8 @@
 |                       | connection opens again                                                 |
 | ``ConnectionOpened``  | ``StreamAlert(connection_restored)`` after a loss                      |
 | ``ConnectionLost``    | ``StreamAlert(connection_lost)``                                       |
+| ``Directory``         | a restarted connection actor: ``StreamAlert(connection_lost)`` (its    |
+|                       | socket died with it); its ``ConnectionOpened`` restores                |
 | ``ComponentExited``   | drops the component's buffer                                           |
 | ``Tick`` (flush/ack)  | batches that became ready (ack timeouts)                               |
 
@@ -29,6 +31,8 @@ decoded here, alerted or counted.
 from __future__ import annotations
 
 import time
+from collections import Counter
+from operator import attrgetter
 from typing import Any
 
 from upbit_actors.actors.base import BaseActor
@@ -38,6 +42,7 @@ from upbit_actors.messages import (
     ComponentExited,
     ConnectionLost,
     ConnectionOpened,
+    DataType,
     DecodeError,
     Endpoint,
     EventFrames,
@@ -47,10 +52,19 @@ from upbit_actors.messages import (
     StreamAlert,
     UpbitError,
 )
+from upbit_actors.system.metrics.histogram import LatencyHistogram
 from upbit_actors.system.router.state import Delivery, RoutingState
 from upbit_actors.system.wire.codec.peek import SEPARATOR, Peek, peek, peek_slow
 
 __all__ = ["RouterActor"]
+
+_DATA_TYPE = attrgetter("data_type")
+_SENT_KEPT = 4096
+"""Send times kept for unacknowledged batches (one in flight per consumer: plenty)."""
+
+
+def _by_type(counts: Counter[DataType]) -> dict[str, int]:
+    return {data_type.value: n for data_type, n in sorted(counts.items())}
 
 
 class RouterActor(BaseActor):
@@ -69,8 +83,30 @@ class RouterActor(BaseActor):
         self._gave_up: dict[Endpoint, StreamAlert] = {}
         """Endpoints whose connection stopped retrying (auth), with the alert a newcomer gets."""
         self._early_table: RoutingTable | None = None
+        self._connections: dict[Endpoint, Any] = {}
+        """The connection actors' addresses: a new one means the old actor died (a restart)."""
+        # Monitoring (system.metrics): counted per batch in C (Counter.update), no per-event work
+        # in Python; the ack latency is per batch (EventFrames sent -> BatchAck back).
+        self.events_in: Counter[DataType] = Counter()
+        self.events_out: Counter[DataType] = Counter()
+        self.ack_latency = LatencyHistogram()
+        self._sent_at: dict[int, float] = {}
+        """Batch id -> when it was sent; at most ``_SENT_KEPT`` (a lost ack must not grow it)."""
+
+    def on_directory(self) -> None:
+        """A connection actor that was restarted (killed, crashed) lost its socket, and with it
+        whatever was in flight: its consumers hear it like a dropped socket."""
+        for endpoint in Endpoint:
+            address = self.directory.get(f"connection.{endpoint.value}")
+            known = self._connections.get(endpoint)
+            if known is not None and address is not None and address != known:
+                self._lost.add(endpoint)  # the new actor's ConnectionOpened restores it
+                self._alert(StreamAlert(endpoint=endpoint, kind="connection_lost",
+                                        detail="connection actor restarted: events in flight may be lost"))
+            self._connections[endpoint] = address
 
     def on_configure(self, msg) -> None:
+        self._connections = {e: self.directory.get(f"connection.{e.value}") for e in Endpoint}
         if self.state is None:
             self.state = RoutingState.from_config(self.config)
             # The registry may learn our address (new Directory) before our Configure arrives:
@@ -111,6 +147,7 @@ class RouterActor(BaseActor):
                 append(item)
             else:
                 self._slow(frame, msg.endpoint, items)
+        self.events_in.update(map(_DATA_TYPE, items))
         self.state.on_events(msg.endpoint, msg.epoch, items, time.monotonic(), time.time())
         self._flush()
 
@@ -130,6 +167,9 @@ class RouterActor(BaseActor):
     def receiveMsg_BatchAck(self, msg: BatchAck, sender) -> None:
         if self.state is None:
             return
+        sent = self._sent_at.pop(msg.batch_id, None)
+        if sent is not None:
+            self.ack_latency.observe(time.monotonic() - sent)
         self.state.batch_done(sender, msg.batch_id or None)
         self._flush()
 
@@ -145,6 +185,10 @@ class RouterActor(BaseActor):
         payloads: dict[tuple[int, ...], bytes] = {}
         for delivery in state.take_batches(now):
             self.send(delivery.component, self._frames_of(delivery, payloads))
+            self.events_out.update(map(_DATA_TYPE, delivery.items))
+            self._sent_at[delivery.batch_id] = now
+            if len(self._sent_at) > _SENT_KEPT:
+                del self._sent_at[next(iter(self._sent_at))]
         for address, name, data_type in state.behind():
             # A block consumer never loses events: its owner hears that it fell behind.
             self.send(self.directory.get("supervisor"), StreamAlert(
@@ -211,7 +255,9 @@ class RouterActor(BaseActor):
     # -- status ----------------------------------------------------------------------------
     def status_details(self) -> dict[str, Any]:
         base = self.state.status() if self.state is not None else {}
-        return {"frames": self.frames, "decode_errors": self.decode_errors,
+        return {"frames": self.frames, "events_in": _by_type(self.events_in),
+                "events_out": _by_type(self.events_out), "ack_latency": self.ack_latency.as_dict(),
+                "decode_errors": self.decode_errors,
                 "upbit_errors": self.upbit_errors, "unconfigured_frames": self.unconfigured_frames,
                 **base}
 

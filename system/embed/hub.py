@@ -49,6 +49,7 @@ from upbit_actors.messages import (
 )
 from upbit_actors.system import runtime
 from upbit_actors.system.embed.attach import SUPERVISOR_NAME, HubError, ask_for, find_supervisor, query_status
+from upbit_actors.system.embed.services import HubServices
 from upbit_actors.system.embed.streams import EventStream
 from upbit_actors.system.supervisor.ledger import STOP_WAIT
 from upbit_actors.system.wire.requests import make_spec
@@ -96,6 +97,7 @@ class HubBase:
         """The private connection's last authentication failure (reason, failures, whether it
         still retries); None when none happened since the last ``set_credentials``/``reset_auth``."""
         self._monitor: _Monitor | None = None
+        self._services = HubServices(self.config)
         self.alerts: deque[StreamAlert] = deque(maxlen=ALERTS_KEPT)
         """Alerts for the owner, newest last: a ``block`` consumer that fell behind
         (``consumer_behind``); also logged as warnings."""
@@ -107,6 +109,11 @@ class HubBase:
     def admin_port(self) -> int | None:
         return self._system.admin_port if self._system is not None else self._admin_port
 
+    @property
+    def metrics_url(self) -> str | None:
+        """``http://127.0.0.1:PORT/metrics`` while the hub serves metrics (``HubConfig.metrics_port``)."""
+        return self._services.metrics_url
+
     # -- lifecycle ------------------------------------------------------------------------------
     def start(self) -> HubBase:
         if self._asys is not None:
@@ -117,7 +124,12 @@ class HubBase:
             raise HubError("a Hub cannot start inside an actor process: a component's module was "
                            "imported and started a hub; keep the bot's start-up under "
                            "if __name__ == '__main__':")
-        self._system = self.handle = runtime.start_system(self._admin_port, **self._system_options)
+        options = {**self._services.system_options(), **self._system_options}
+        try:
+            self._system = self.handle = runtime.start_system(self._admin_port, **options)
+        except BaseException:
+            self._services.close_output()
+            raise
         self._asys = self._system.asys
         try:
             self.supervisor = self._asys.createActor(runtime.actor_path(self.root_actor),
@@ -127,6 +139,7 @@ class HubBase:
             self._monitor = _Monitor(self)
             if not self._monitor.ready.wait(self._timeout):
                 raise HubError("the actor tree did not come up within the start timeout")
+            self._services.start_metrics(self)
         except BaseException:
             self.stop()
             raise
@@ -144,6 +157,7 @@ class HubBase:
         The orderly part (streams, then the supervisor's ordered shutdown) may be cut short by a
         Ctrl-C; the system is stopped and swept whatever happens (``runtime.stop_system``)."""
         try:
+            self._services.close_metrics()
             for stream in list(self._streams):
                 stream.close()
             if self._monitor is not None:
@@ -158,6 +172,7 @@ class HubBase:
         finally:
             if self._system is not None:
                 self.stop_report = runtime.stop_system(self._system)
+            self._services.close_output()
             self._system = self._asys = self.supervisor = None
 
     def __enter__(self) -> HubBase:

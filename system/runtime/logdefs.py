@@ -7,7 +7,10 @@ the source. Thespian does that for actors with the lowest ``level`` found anywhe
 WARNING sends nothing below WARNING.
 
 Output goes to a file when one is given, else to stderr of the logger process (the starter's
-stderr), never to stdout.
+stderr), never to stdout. With ``forward`` (the bot's ``logforward.OutputReceiver``), records a
+component made go to the bot's ``logging`` instead (``logforward.ForwardHandler``); the handler has
+no level of its own, so it does not lower the level actors filter at (the component process lowers
+its own: ``output.capture_component_output``).
 
 The dict also carries ``ProcessGuard``, a filter class given as an object rather than a dotted
 name. Thespian passes ``logDefs`` to the admin, the logger and every actor; with the 'spawn'
@@ -23,6 +26,7 @@ from typing import Any
 
 from upbit_actors.system.errors import ConfigError
 from upbit_actors.system.runtime import loopback
+from upbit_actors.system.runtime.logforward import ForwardHandler, FromComponents, NotFromComponents
 
 __all__ = ["LOG_FORMAT", "ProcessGuard", "build_log_defs"]
 
@@ -48,12 +52,14 @@ loopback.apply_patch()
 
 
 def build_log_defs(
-    level: int | str = logging.WARNING, log_file: str | None = None
+    level: int | str = logging.WARNING, log_file: str | None = None,
+    forward: tuple[int, str] | None = None,
 ) -> dict[str, Any]:
     """A ``logging.config.dictConfig`` dict for the logger process of a multiproc system.
 
     ``level`` is used for the root logger and the handler alike, so actors drop lower records
-    before sending them. ``log_file`` appends to that file; None writes to stderr.
+    before sending them. ``log_file`` appends to that file; None writes to stderr. ``forward``
+    (port, token) sends component records to the bot's receiver on 127.0.0.1 (module docstring).
     """
     if isinstance(level, str):
         level = logging.getLevelName(level.upper())
@@ -65,7 +71,7 @@ def build_log_defs(
         else {"class": "logging.StreamHandler", "stream": "ext://sys.stderr"}
     )
     handler.update(level=level, formatter="plain", filters=["process_guard"])
-    return {
+    defs: dict[str, Any] = {
         "version": 1,
         "disable_existing_loggers": False,
         "filters": {"process_guard": {"()": ProcessGuard}},
@@ -73,3 +79,11 @@ def build_log_defs(
         "handlers": {"main": handler},
         "root": {"level": level, "handlers": ["main"]},
     }
+    if forward is not None:
+        port, token = forward
+        defs["filters"].update(components={"()": FromComponents}, others={"()": NotFromComponents})
+        handler["filters"].append("others")
+        defs["handlers"]["components"] = {"()": ForwardHandler, "port": port, "token": token,
+                                          "filters": ["components"]}
+        defs["root"]["handlers"].append("components")
+    return defs

@@ -190,6 +190,7 @@ def start_system(
     probe_timeout: float = 2.0,
     detach_stdout: bool = True,
     child_stderr: str | None = None,
+    log_forward: tuple[int, str] | None = None,
 ) -> SystemHandle:
     """Start a fresh multiprocTCPBase system whose sockets all listen on ``bind_host`` only.
 
@@ -199,7 +200,8 @@ def start_system(
     ``log_file`` None logs to stderr. ``capabilities`` are passed to Thespian (e.g.
     ``{'Process Startup Method': 'spawn'}``); ``'Admin Port'`` is set from ``admin_port``.
     ``detach_stdout`` keeps the starter's stdin/stdout out of the system's processes;
-    ``child_stderr`` (a path) does the same for stderr. Stop with ``stop_system``.
+    ``child_stderr`` (a path) does the same for stderr. ``log_forward`` (port, token of a
+    ``logforward.OutputReceiver``) sends component records to it. Stop with ``stop_system``.
     """
     loopback.configure(bind_host)
     host = connect_host()
@@ -212,7 +214,7 @@ def start_system(
             raise StaleSystemError(port, min(processes.listener_pids(port, host), default=None))
         stop_stale_system(port, probe_timeout=probe_timeout)
     caps = {**(capabilities or {}), "Admin Port": port}
-    log_defs = build_log_defs(log_level, log_file)
+    log_defs = build_log_defs(log_level, log_file, forward=log_forward)
     began = time.time() - 0.05  # creation times are rounded: a little slack
     try:
         with detached_stdio(stdout=detach_stdout, stderr_path=child_stderr):
