@@ -171,7 +171,7 @@ class Fanout(Outbox):
         for code, slot in self.market.due_books(now_ms):
             if not stalled:
                 self._route_book(code, slot)
-        self._dirty.update(self.connections)  # the routing below appends without marking
+        self._dirty.update(self.connections)  # the burst above appended without marking
         self.flush()
         return self.pacer.delay(self.clock(), WAKE_FRAMES, cfg.tick_interval)
 
