@@ -35,7 +35,7 @@ from thespian.actors import (
 )
 
 from upbit_actors.messages.admin import ActorStatus, StatusRequest
-from upbit_actors.messages.lifecycle import Configure, Directory, HubConfig, Shutdown, Tick
+from upbit_actors.messages.lifecycle import Configure, Directory, HubConfig, Shutdown, Started, Tick
 from upbit_actors.system.runtime import loopback  # noqa: F401  (importing applies the loopback patch)
 from upbit_actors.system.runtime.harden import harden_actor_process
 
@@ -48,7 +48,7 @@ class BaseActor(ActorTypeDispatcher):
     ====================  =======================================================  ==============
     Accepts               does                                                     Emits
     ====================  =======================================================  ==============
-    ``Configure``         stores role, config, directory; ``on_configure(msg)``    -
+    ``Configure``         stores role, config, directory; ``on_configure(msg)``    ``Started``
     ``Directory``         a newer ``epoch`` replaces the current; ``on_directory``  -
     ``StatusRequest``     builds the report from the ``status_*`` hooks            ``ActorStatus``
     ``Shutdown``          ``on_stop()``, then exits (children too)                 -
@@ -139,6 +139,7 @@ class BaseActor(ActorTypeDispatcher):
         self.config = message.config
         self._adopt(message.directory)
         self.on_configure(message)
+        self.send(sender, Started(role=self.role, pid=self.pid))  # the supervisor watches it
 
     def receiveMsg_Directory(self, message: Directory, sender: Any) -> None:
         if self._adopt(message):

@@ -8,6 +8,7 @@
 | ``AuthFailed``             | forwards to the hub (``Hub.auth_failure``)                        |
 | ``StreamAlert``            | (consumer_behind, from the router) forwards to the hub            |
 | ``SpawnComponent``         | creates the component; ``ComponentSpawned`` to the asker         |
+| ``Started`` (from a child) | its pid is watched: a process gone unreported counts as exited   |
 | ``ChildActorExited``       | restart per the ledger; new ``Directory`` to everyone;            |
 |                            | ``ComponentExited`` to the registry for a dead component         |
 | ``ComponentExited``        | (from a component leaving cleanly) its exit is not a crash       |
@@ -23,11 +24,9 @@ are children too: ``spawn(restart=True)`` makes one transient (restarted after a
 a clean exit), ``restart=False`` temporary; their restarts count toward the same intensity, so a
 component that crashes in ``on_start`` ends in an escalation instead of restarting forever.
 
-Who holds the durable copy of the subscriptions: the registry checkpoints its book here after
-every change, and components also keep what they asked for and send it again when the directory
-changes (a whole numbered set, applied once), so a subscription made while the registry was down
-is not lost.
-A restarted actor has a new address (THESPIAN.md), hence the new ``Directory`` after every restart.
+Durable state: the registry checkpoints its book here after every change, and components keep
+what they asked for and send it again to a new registry (a whole numbered set, applied once).
+A restarted actor has a new address (THESPIAN.md), hence a new ``Directory`` after every restart.
 """
 
 from __future__ import annotations
@@ -58,15 +57,19 @@ from upbit_actors.messages import (
     ResetAuth,
     Shutdown,
     SpawnComponent,
+    Started,
     StatusRequest,
     StreamAlert,
     SystemStatus,
     TreeStopped,
 )
 from upbit_actors.system.errors import HubError
-from upbit_actors.system.runtime import actor_path, import_actor_class
+from upbit_actors.system.runtime import actor_path, import_actor_class, processes
+from upbit_actors.system.supervisor.components import ComponentBook
 from upbit_actors.system.supervisor.gather import STATUS_TIMEOUT, StatusGather
-from upbit_actors.system.supervisor.ledger import STOP_WAIT, Action, ChildSpec, RestartLedger, RestartType
+from upbit_actors.system.supervisor.ledger import STOP_WAIT, ChildSpec, RestartLedger
+from upbit_actors.system.supervisor.shutdown import StopOrder, StopStep
+from upbit_actors.system.supervisor.watch import WATCH_INTERVAL, PidWatch
 
 __all__ = ["CHILD_SPECS", "STOP_WAIT", "Supervisor"]
 
@@ -89,17 +92,16 @@ class Supervisor(BaseActor):
         self._classes = {spec.role: actor_path(cls) for spec, cls in CHILD_SPECS}
         self._ledger = RestartLedger([spec for spec, _ in CHILD_SPECS])
         self._children: dict[str, object] = {}          # role -> address
-        self._components: dict[str, tuple[object, SpawnComponent]] = {}  # name -> (address, spec)
+        self._components = ComponentBook(self._ledger)
         self._state: dict[str, object] = {}             # role -> durable state (checkpoints)
         self._credentials: Credentials | None = None
         self._owner = None                              # the hub's address
         self._epoch = 0
         self._gather = StatusGather()
-        self._stopping = False
+        self._stop = StopOrder()
         self._stop_asker = None                         # who gets TreeStopped
-        self._stop_phase = ""                           # "", components, children, done
         self._exit_when_stopped = False                 # escalation: exit after the children
-        self._leaving: dict[str, str] = {}              # name -> instance, for clean exits
+        self._watch = PidWatch(alive=processes.alive)    # exits Thespian may not report
 
     # -- start --------------------------------------------------------------------------------
     def receiveMsg_Configure(self, msg: Configure, sender) -> None:
@@ -115,6 +117,21 @@ class Supervisor(BaseActor):
             self._children[spec.role] = self.createActor(self._classes[spec.role])
         self._publish_directory(configure=list(self._children))
         self.send(self._owner, self._directory())
+        self.schedule(WATCH_INTERVAL, "watch")
+
+    def receiveMsg_Started(self, msg: Started, sender) -> None:
+        if msg.role in self._children or msg.role.partition(":")[2] in self._components:
+            self._watch.started(msg.role, processes.record(msg.pid))
+
+    def _watch_children(self) -> None:
+        """Children whose process is gone without a ``ChildActorExited`` (see the watch module)."""
+        self.schedule(WATCH_INTERVAL, "watch")
+        for role in self._watch.dead():
+            name = role.partition(":")[2] if role.startswith("component:") else None
+            if name is not None and name in self._components:
+                self._component_exited(name)
+            elif role in self._children:
+                self._child_exited(role)
 
     def receiveMsg_Credentials(self, msg: Credentials, sender) -> None:
         self._credentials = msg
@@ -139,24 +156,16 @@ class Supervisor(BaseActor):
     # -- components ---------------------------------------------------------------------------
     def receiveMsg_SpawnComponent(self, msg: SpawnComponent, sender) -> None:
         if msg.name in self._components:
-            address = self._components[msg.name][0]
-            self.send(sender, ComponentSpawned(name=msg.name, address=address))
+            self.send(sender, ComponentSpawned(name=msg.name, address=self._components.address_of(msg.name)))
             return
         try:  # a bad class is the caller's error, not a crash (Thespian would swallow it)
-            cls = import_actor_class(msg.actor_class)
-            if not issubclass(cls, Component):
-                raise HubError(f"{msg.actor_class} is not a Component subclass")
-            address = self.createActor(cls)
+            address = self.createActor(import_actor_class(msg.actor_class, Component))
         except Exception as exc:
             self.send(sender, ComponentSpawned(name=msg.name, error=str(exc) if isinstance(exc, HubError)
                                                else f"{type(exc).__name__}: {exc}"))
             return
-        self._components[msg.name] = (address, msg)
-        role = f"component:{msg.name}"
-        if role not in self._ledger.restart_counts():
-            kind = RestartType.TRANSIENT if msg.restart else RestartType.TEMPORARY
-            self._ledger.add_child(ChildSpec(role=role, restart=kind))
-        self._configure(role, address, state=msg.params)
+        self._components.started(msg.name, address, msg, msg.restart)
+        self._configure(f"component:{msg.name}", address, state=msg.params)
         self.send(sender, ComponentSpawned(name=msg.name, address=address))
 
     # -- supervision --------------------------------------------------------------------------
@@ -166,12 +175,13 @@ class Supervisor(BaseActor):
         if role is not None:
             self._child_exited(role)
             return
-        name = next((n for n, (a, _) in self._components.items() if a == address), None)
+        name = self._components.name_of(address)
         if name is not None:
             self._component_exited(name)
 
     def _child_exited(self, role: str) -> None:
-        if self._stopping:
+        self._watch.forget(role)
+        if self._stop.stopping:
             del self._children[role]
             self._stop_progress()
             return
@@ -183,30 +193,23 @@ class Supervisor(BaseActor):
         self._notify(ActorCrashed(role=role, reason="exited", restarted=True))
 
     def receiveMsg_ComponentExited(self, msg: ComponentExited, sender) -> None:
-        if msg.name in self._components and self._components[msg.name][0] == msg.address:
-            self._leaving[msg.name] = msg.instance
+        self._components.leaving(msg.name, msg.address, msg.instance)
 
     def _component_exited(self, name: str) -> None:
-        address, spec = self._components.pop(name)
-        leaving = name in self._leaving
-        instance = self._leaving.pop(name, "")
+        self._watch.forget(f"component:{name}")
+        gone = self._components.exited(name, time.monotonic(), stopping=self._stop.stopping)
         registry = self._children.get("registry")
         if registry is not None:
-            self.send(registry, ComponentExited(address=address, name=name, instance=instance))
-        if self._stopping:
+            self.send(registry, ComponentExited(address=gone.address, name=name, instance=gone.instance))
+        if self._stop.stopping:
             self._stop_progress()
-            return
-        role = f"component:{name}"
-        decision = self._ledger.record_exit(role, time.monotonic(), abnormal=not leaving)
-        if decision.escalate:
-            self._escalate(role)
-            return
-        if decision.action is Action.RESTART:
-            self.receiveMsg_SpawnComponent(spec, self._owner)
+        elif gone.escalate:
+            self._escalate(f"component:{name}")
         else:
-            self._ledger.remove_child(role)  # gone for good: asked to exit, or temporary
-        if not leaving:
-            self._notify(ActorCrashed(role=role, reason="exited", restarted=decision.restart))
+            if gone.restart:
+                self.receiveMsg_SpawnComponent(gone.spec, self._owner)
+            if gone.crashed:
+                self._notify(ActorCrashed(role=f"component:{name}", reason="exited", restarted=gone.restart))
 
     def _escalate(self, role: str) -> None:
         self._notify(ActorCrashed(role="supervisor", restarted=False,
@@ -230,7 +233,7 @@ class Supervisor(BaseActor):
                 self._configure(role, address)
             else:
                 self.send(address, directory)
-        for address, _ in self._components.values():
+        for address in self._components.addresses():
             self.send(address, directory)
         if self._owner is not None:
             self.send(self._owner, directory)
@@ -269,6 +272,8 @@ class Supervisor(BaseActor):
             self._answer_status(rest)
         elif kind == "stop":
             self._stop_progress(waited=rest)
+        elif kind == "watch" and not self._stop.stopping:
+            self._watch_children()
 
     def _answer_status(self, request_id: str) -> None:
         record = self._gather.finish(request_id)
@@ -278,10 +283,10 @@ class Supervisor(BaseActor):
 
     def status_details(self) -> dict:
         return {"epoch": self._epoch, "restarts": self._ledger.restart_counts(),
-                "components": sorted(self._components)}
+                "components": self._components.names()}
 
     def _all_addresses(self) -> list:
-        return list(self._children.values()) + [a for a, _ in self._components.values()]
+        return list(self._children.values()) + self._components.addresses()
 
     # -- stop ---------------------------------------------------------------------------------
     def receiveMsg_Shutdown(self, msg: Shutdown, sender) -> None:
@@ -289,28 +294,22 @@ class Supervisor(BaseActor):
         self._begin_stop()
 
     def _begin_stop(self) -> None:
-        """Components first, then the other children (see ``STOP_WAIT``); idempotent."""
-        if self._stopping:
-            return
-        self._stopping = True
-        self._stop_phase = "components"
-        for address, _ in self._components.values():
-            self.send(address, ActorExitRequest())
-        self.schedule(STOP_WAIT, "stop:components")
-        self._stop_progress()
+        """Components first, then the other children (``system.supervisor.shutdown``)."""
+        if self._stop.begin():
+            for address in self._components.addresses():
+                self.send(address, ActorExitRequest())
+            self.schedule(STOP_WAIT, "stop:components")
+            self._stop_progress()
 
     def _stop_progress(self, waited: str = "") -> None:
-        phase = self._stop_phase
-        if phase == "components" and (not self._components or waited == phase):
-            self._stop_phase = "children"
-            for address in self._children.values():
-                self.send(address, ActorExitRequest())
-            self.schedule(STOP_WAIT, "stop:children")
-            phase = "children"
-        if phase == "children" and (not self._children or waited == phase):
-            self._stop_phase = "done"
-            lingering = list(self._children) + [f"component:{n}" for n in self._components]
-            if self._stop_asker is not None:
-                self.send(self._stop_asker, TreeStopped(lingering=lingering))
-            if self._exit_when_stopped:
-                self.send(self.myAddress, ActorExitRequest())
+        for step in self._stop.progress(bool(self._components), bool(self._children), waited):
+            if step is StopStep.STOP_CHILDREN:
+                for address in self._children.values():
+                    self.send(address, ActorExitRequest())
+                self.schedule(STOP_WAIT, "stop:children")
+            else:  # done
+                lingering = list(self._children) + [f"component:{n}" for n in self._components.names()]
+                if self._stop_asker is not None:
+                    self.send(self._stop_asker, TreeStopped(lingering=lingering))
+                if self._exit_when_stopped:
+                    self.send(self.myAddress, ActorExitRequest())

@@ -25,6 +25,7 @@ __all__ = [
     "DirectoryEntry",
     "HubConfig",
     "Shutdown",
+    "Started",
     "SpawnComponent",
     "Tick",
     "TreeStopped",
@@ -190,6 +191,15 @@ class SpawnComponent:
     """Keyword parameters handed to the component in its ``Configure``."""
     restart: bool = False
     """Restart the component if it crashes (it re-subscribes on start)."""
+
+
+@frozen(kw_only=True)
+class Started:
+    """Child -> supervisor, after its ``Configure``: the process it runs in (the supervisor
+    watches it: ``system.supervisor.watch``)."""
+
+    role: str
+    pid: int
 
 
 @frozen(kw_only=True)

@@ -54,7 +54,7 @@ def _main_module_name() -> str:
     return Path(path).stem
 
 
-def import_actor_class(path: str) -> type:
+def import_actor_class(path: str, base: type | None = None) -> type:
     """The class at dotted ``path``, imported here; ``HubError`` with one line when it cannot be.
 
     Thespian's ``createActor`` swallows an exception raised while importing the class (it logs it
@@ -73,4 +73,6 @@ def import_actor_class(path: str) -> type:
                        f"{type(exc).__name__}: {exc}") from None
     if not isinstance(cls, type):
         raise HubError(f"{path} is not a class")
+    if base is not None and not issubclass(cls, base):
+        raise HubError(f"{path} is not a {base.__name__} subclass")
     return cls

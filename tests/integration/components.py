@@ -81,3 +81,12 @@ class PolicyTape(Component):
 
     def status_details(self) -> dict:
         return {**super().status_details(), "per_code": dict(self.per_code), "told": dict(self.told)}
+
+
+class CrashOnStart(Component):
+    """Its process dies as soon as it starts: a component that can never run."""
+
+    def on_start(self) -> None:
+        import os
+
+        os._exit(3)

@@ -58,3 +58,20 @@ def test_exceeding_the_restart_intensity_escalates_and_ends_the_streams() -> Non
             assert consumed.wait(5), "iterating the stream did not end after the escalation"
             handle = hub.handle
         assert not processes.alive(handle.records), hub.stop_report
+
+
+def test_a_restartable_component_that_dies_on_start_ends_in_an_escalation() -> None:
+    # Issue 10: it counts toward the restart intensity like every other child (before: forever).
+    from .components import CrashOnStart
+
+    failures: list[str] = []
+    with Simulator(SimConfig(rate=10, markets=["KRW-BTC"])) as sim:
+        with Hub(HubConfig(public_url=sim.public_url), on_failure=failures.append) as hub:
+            hub.spawn(CrashOnStart, "doomed", restart=True)
+            deadline = time.monotonic() + 60
+            while hub.failure is None and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert hub.failure is not None and "component:doomed" in hub.failure
+            restarts = [c for c in hub.crashes if c.role == "component:doomed"]
+            assert len(restarts) == DEFAULT_INTENSITY and all(c.restarted for c in restarts)
+            assert failures == [hub.failure]
