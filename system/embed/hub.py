@@ -25,7 +25,6 @@ shells. ``upbit_actors.Hub`` (``actors/tree.py``) is this class bound to the pro
 from __future__ import annotations
 
 import logging
-import threading
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -35,7 +34,6 @@ from upbit_actors.messages import (
     ActorCrashed,
     AuthFailed,
     ComponentSpawned,
-    Configure,
     Credentials,
     DataType,
     Directory,
@@ -49,6 +47,7 @@ from upbit_actors.messages import (
 )
 from upbit_actors.system import runtime
 from upbit_actors.system.embed.attach import SUPERVISOR_NAME, HubError, ask_for, find_supervisor, query_status
+from upbit_actors.system.embed.monitor import Monitor
 from upbit_actors.system.embed.services import HubServices
 from upbit_actors.system.embed.streams import EventStream
 from upbit_actors.system.supervisor.ledger import STOP_WAIT
@@ -96,7 +95,8 @@ class HubBase:
         self.auth_failure: AuthFailed | None = None
         """The private connection's last authentication failure (reason, failures, whether it
         still retries); None when none happened since the last ``set_credentials``/``reset_auth``."""
-        self._monitor: _Monitor | None = None
+        self._monitor: Monitor | None = None
+        self._supervisor_gone = False
         self._services = HubServices(self.config)
         self.alerts: deque[StreamAlert] = deque(maxlen=ALERTS_KEPT)
         """Alerts for the owner, newest last: a ``block`` consumer that fell behind
@@ -136,7 +136,7 @@ class HubBase:
                                                      globalName=SUPERVISOR_NAME)
             if self._credentials is not None:  # kept by the supervisor for the JWT actor it creates
                 self._asys.tell(self.supervisor, self._credentials)
-            self._monitor = _Monitor(self)
+            self._monitor = Monitor(self)
             if not self._monitor.ready.wait(self._timeout):
                 raise HubError("the actor tree did not come up within the start timeout")
             self._services.start_metrics(self)
@@ -163,7 +163,7 @@ class HubBase:
             if self._monitor is not None:
                 self._monitor.stop()
                 self._monitor = None
-            if self._asys is not None and self.supervisor is not None:
+            if self._asys is not None and self.supervisor is not None and not self._supervisor_gone:
                 try:  # components first, then the infrastructure (the supervisor orders it)
                     self._ask(self.supervisor, Shutdown(reason="hub stopping"), TreeStopped,
                               timeout=2 * STOP_WAIT + 1.0)
@@ -253,39 +253,23 @@ class HubBase:
             _log.warning("upbit-actors: %s", msg.detail or msg.kind)
         elif isinstance(msg, ActorCrashed):
             self.crashes.append(msg)
-            if msg.role == "supervisor" and self._failure is None:
-                self._failure = msg.reason
-                for stream in list(self._streams):
-                    stream._end()
-                if self.on_failure is not None:
-                    self.on_failure(msg.reason)
+            if msg.role == "supervisor":
+                self._fail(msg.reason)
 
+    def _fail(self, reason: str) -> None:
+        """The tree gave up: ``failure`` set (first reason kept), streams ended, owner told."""
+        if self._failure is not None:
+            return
+        self._failure = reason
+        for stream in list(self._streams):
+            stream._end()
+        if self.on_failure is not None:
+            self.on_failure(reason)
 
-class _Monitor:
-    """The hub's ear: a thread with its own endpoint that configures the supervisor and so
-    becomes its owner, then hears every ``Directory`` and ``ActorCrashed`` as they happen (an
-    escalation ends the streams at once, not at the next call into the hub)."""
-
-    def __init__(self, hub: HubBase) -> None:
-        self._hub = hub
-        self.ready = threading.Event()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="upbit-hub-monitor", daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        hub = self._hub
-        with hub._asys.private() as ctx:
-            ctx.tell(hub.supervisor, Configure(role="supervisor", config=hub.config,
-                                               directory=Directory(entries=())))
-            while not self._stop.is_set():
-                msg = ctx.listen(0.2)
-                if msg is None:
-                    continue
-                hub._note(msg)
-                if isinstance(msg, Directory):
-                    self.ready.set()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(5)
+    def _supervisor_died(self) -> None:
+        """(Monitor thread) the root is gone: fail loudly, and stop and sweep the rest of the
+        tree now, so nothing stays subscribed upstream; ``stop`` later finds it done."""
+        self._supervisor_gone = True
+        self._fail("the supervisor died (its process is gone); the tree was stopped")
+        if self._system is not None:
+            self.stop_report = runtime.stop_system(self._system)

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
 from collections.abc import Iterator
 
 import pytest
 
 from upbit_actors.actors.tree import Hub
 from upbit_actors.messages import DataType, HubConfig, Ticker
+from upbit_actors.system.runtime import processes
 from upbit_actors.tools.sim import SimConfig, Simulator
 
 from .helpers import actor, drain, next_event, wait_for
@@ -65,3 +67,21 @@ def test_a_killed_connection_actor_is_told_to_consumers(hub: Hub) -> None:
              timeout=30, what="connection_lost, then connection_restored")
     lost = next(a for a in ticks.alerts if a.kind == "connection_lost")
     assert "restarted" in lost.detail
+
+
+def test_a_dead_supervisor_fails_loudly_and_leaves_no_process(sim: Simulator) -> None:
+    failures: list[str] = []
+    with Hub(HubConfig(public_url=sim.public_url), on_failure=failures.append) as hub:
+        ticks = hub.stream(DataType.TICKER, CODES, name="ticks")
+        next_event(ticks, timeout=30)
+        handle = hub.handle
+        handle.track()
+        os.kill(actor(hub, "supervisor").pid, signal.SIGKILL)
+        wait_for(lambda: hub.failure is not None, timeout=15, what="the hub noticing")
+        assert "supervisor died" in hub.failure and failures == [hub.failure]
+        ended = threading.Event()
+        threading.Thread(target=lambda: (list(ticks), ended.set()), daemon=True).start()
+        assert ended.wait(10), "iterating the stream did not end"
+        wait_for(lambda: not processes.alive(handle.records), timeout=30,
+                 what="every process of the tree gone")
+    assert hub.stop_report is not None
