@@ -142,15 +142,19 @@ _RECORD = re.compile(r"^\S+ \S+ (?P<level>[A-Z]+) \d+ \S+ (?P<name>\S+): (?P<mes
 
 def _log_summary(path: str) -> dict[str, Any]:
     """Records per level and the most frequent messages of one tree's log file (a bench prints
-    figures; the trees' warnings are counted here rather than mixed into the table)."""
+    figures; the trees' warnings are counted here rather than mixed into the table). A record
+    with a traceback is named by its exception (the traceback's last line)."""
     levels: collections.Counter[str] = collections.Counter()
-    messages: collections.Counter[str] = collections.Counter()
+    records: list[list[str]] = []
     with contextlib.suppress(OSError), open(path, errors="replace") as lines:
         for line in lines:
             if match := _RECORD.match(line):
                 levels[match["level"]] += 1
-                text = re.sub(r"ActorAddr-\S+|\d+", "#", match["message"])[:100]
-                messages[f"{match['level']} {match['name'].rpartition('.')[2]}: {text}"] += 1
+                text = re.sub(r"ActorAddr-\S+|\d+", "#", match["message"])
+                records.append([f"{match['level']} {match['name'].rpartition('.')[2]}: {text[:80]}"])
+            elif line.strip() and records:
+                records[-1][1:] = [line.strip()[:100]]
+    messages = collections.Counter(" / ".join(record) for record in records)
     return {"levels": dict(levels), "top": messages.most_common(3)}
 
 
