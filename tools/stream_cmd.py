@@ -170,7 +170,15 @@ class _Session:
         return True
 
     def check(self) -> bool:
-        """Print new rejections and alerts; False once every subscription was rejected."""
+        """Print new rejections and alerts; False (after one line saying why) once the tree
+        gave up, a stream ended by itself, or every subscription was rejected."""
+        if self.hub.failure is not None:
+            self.say(f"error: the actor tree gave up ({self.hub.failure}); every stream ended")
+            return False
+        for request, stream in self.running:
+            if stream.ended is not None:
+                self.say(f"error: stream {request.name} ended: {stream.ended}")
+                return False
         for request, stream in self.running:
             if stream.rejections and request.name not in self.rejected:
                 self.rejected.add(request.name)

@@ -73,6 +73,9 @@ class EventStream:
         self._closed = False
         self._started = threading.Event()
         self._failure: BaseException | None = None
+        self.ended: str | None = None
+        """Why the stream ended by itself (its thread failed, or the tree gave up); None while
+        it runs or after ``close``."""
         self._thread = threading.Thread(target=self._run, name=f"upbit-stream-{name}", daemon=True)
         self._thread.start()
         if not self._started.wait(START_TIMEOUT) or self._failure is not None:
@@ -96,6 +99,7 @@ class EventStream:
                                                        instance=self._instance))
         except BaseException as exc:  # noqa: BLE001 - reported by __init__ or ends the stream
             self._failure = exc
+            self.ended = f"{type(exc).__name__}: {exc}"
             self._started.set()
             self._stop.set()
 
@@ -153,6 +157,7 @@ class EventStream:
 
     def _end(self) -> None:
         """The tree is gone: iteration ends once the queue is drained."""
+        self.ended = self.ended or "the actor tree gave up"
         self._stop.set()
 
     def close(self) -> None:

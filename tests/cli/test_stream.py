@@ -10,6 +10,7 @@ runs and must all be gone after it exits. Exit statuses are documented in ``tool
 from __future__ import annotations
 
 import json
+import os
 import signal
 from typing import Any
 
@@ -274,4 +275,27 @@ def test_key_file_and_hs512(sim, fake_keys, no_key_env, tmp_path) -> None:
     assert any(a["currency"] == "BTC" for a in event["assets"])
     code, _, stderr = stop_cli(proc, signal.SIGTERM, timeout=30)
     assert code == 143, stderr
+    watch.assert_gone()
+
+
+def test_a_tree_that_gives_up_ends_the_command_with_one_line(sim) -> None:
+    # Issue 12: the supervisor is killed (nothing restarts it): the command must not go silent.
+    from upbit_actors.system.embed.attach import query_status
+
+    port = free_port()
+    proc = start_cli(["stream", "--url", sim.public_url, "--admin-port", str(port), "--ticker", "KRW-BTC"])
+    watch = Watch(proc, port)
+    json.loads(read_line(proc, timeout=60))
+    watch.snapshot()
+    supervisor = next(a for a in query_status(port).actors if a.role == "supervisor")
+    os.kill(supervisor.pid, signal.SIGKILL)
+    try:
+        _, stderr = proc.communicate(timeout=60)
+    except Exception:
+        proc.kill()
+        raise
+    assert proc.returncode == 1, stderr
+    lines = [line for line in stderr.splitlines() if "error:" in line]
+    assert len(lines) == 1 and "supervisor died" in lines[0], stderr
+    assert "Traceback" not in stderr
     watch.assert_gone()
