@@ -27,10 +27,16 @@ is the second line of defence against a figure added carelessly later."""
 
 def _redact(value: Any) -> Any:
     if isinstance(value, dict):
-        return {k: "<hidden>" if SECRET_NAMES.search(str(k)) else _redact(v) for k, v in value.items()}
+        return {k: "<hidden>" if _secret(k, v) else _redact(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [_redact(v) for v in value]
     return value
+
+
+def _secret(name: Any, value: Any) -> bool:
+    """A value named like a secret, unless it is a count: a role called ``jwt`` has restarts
+    (``restarts: {"jwt": 0}``), and no number is key material."""
+    return bool(SECRET_NAMES.search(str(name))) and not isinstance(value, (int, float, type(None)))
 
 
 def details_of(actor: ActorStatus) -> dict[str, Any]:

@@ -72,7 +72,7 @@ def test_render_table_is_aligned_one_line_per_actor() -> None:
     assert lines[0].startswith("upbit-actors on 127.0.0.1:1900: 7 actors")
     header, rows = lines[1], lines[2:2 + len(status.actors)]
     assert header.split() == ["ROLE", "ADDRESS", "PID", "STATE", "UPTIME", "RESTARTS", "HANDLED",
-                              "QUEUE", "DROPS"]
+                              "HANDLED/S", "QUEUE", "DROPS", "DROPS/S"]
     assert [row.split()[0] for row in rows] == [a.role for a in status.actors]
     # Aligned: every row's address column starts where the header's does.
     column = header.index("ADDRESS")
@@ -81,7 +81,8 @@ def test_render_table_is_aligned_one_line_per_actor() -> None:
     assert cells["supervisor"][4] == "1h02m"  # uptime = collected_at - started_at = 3725 s
     assert cells["connection.public"][4] == "25.0s"
     assert cells["connection.public"][5] == "2"  # restarts from the supervisor's ledger
-    assert cells["router"][7:] == ["7", "2"]  # queue depth and drops
+    assert cells["router"][8:10] == ["7", "2"]  # queue depth and drops
+    assert cells["router"][7] == cells["router"][10] == "-"  # one snapshot: no rates
 
 
 def test_render_details_per_role() -> None:
@@ -186,7 +187,7 @@ def test_table_shows_every_actor_of_the_running_tree(hub: Hub, runs, fake_keys: 
     rows = {}
     for line in result.stdout.splitlines():
         cells = line.split()
-        if cells and cells[0] in ROLES and len(cells) == 9 and cells[1].startswith("ActorAddr-"):
+        if cells and cells[0] in ROLES and len(cells) == 11 and cells[1].startswith("ActorAddr-"):
             rows[cells[0]] = cells
     assert set(rows) == set(ROLES), result.stdout
     assert {int(cells[2]) for cells in rows.values()} <= _system_pids(hub)
@@ -263,3 +264,13 @@ def test_a_thespian_admin_without_a_tree_is_one_clear_line() -> None:
             f"upbit-actors status: the actor system on port {handle.admin_port} runs no "
             "upbit-actors supervisor"]
         assert result.stdout == ""
+
+
+def test_a_role_named_jwt_keeps_its_restart_count() -> None:
+    # Issue 12: the supervisor's restarts showed "jwt <hidden>".
+    sup = _actor("supervisor", 1, 0.0, restarts={"jwt": 2, "registry": 0}, token="TKleak")
+    status = SystemStatus(request_id="r", collected_at=1.0, actors=(sup,))
+    doc = snapshot_document(status)
+    assert doc["actors"][0]["details"]["restarts"] == {"jwt": 2, "registry": 0}
+    text = render(status) + json.dumps(doc)
+    assert "TKleak" not in text and "jwt <hidden>" not in text
