@@ -34,7 +34,7 @@ from upbit_actors.system.embed.bridge import BridgeStream, Notice, open_stream
 from upbit_actors.system.embed.streams import LISTEN
 from upbit_actors.system.errors import ConfigError, HubError, RequestError
 
-__all__ = ["AsyncStream", "DEFAULT_MAXSIZE"]
+__all__ = ["DEFAULT_MAXSIZE", "AsyncStream"]
 
 DEFAULT_MAXSIZE = 10_000
 """Events an ``AsyncStream`` holds for its consumer before its thread waits (back-pressure).

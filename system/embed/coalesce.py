@@ -29,7 +29,7 @@ from attrs import frozen
 
 from upbit_actors.messages import Candle, MyAsset, MyOrder, Orderbook, Ticker, Trade
 
-__all__ = ["Coalescer", "Frame", "KINDS", "LIMIT", "LATEST"]
+__all__ = ["KINDS", "LATEST", "LIMIT", "Coalescer", "Frame"]
 
 LIMIT = 10_000
 """Events kept in full (trades, private events) between two frames before a stream waits:

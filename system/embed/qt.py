@@ -31,7 +31,7 @@ Blocking: ``subscribe`` waits until the stream's subscription is sent (milliseco
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, ClassVar
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
@@ -70,8 +70,9 @@ class QtFeed(QObject):
 
     _wake = Signal()  # from a stream thread: the first item of a frame is there
 
-    _SIGNALS = {Ticker: "tickers", Orderbook: "orderbooks", Candle: "candles", Trade: "trades",
-                MyOrder: "my_orders", MyAsset: "my_assets"}
+    _SIGNALS: ClassVar[dict[type, str]] = {
+        Ticker: "tickers", Orderbook: "orderbooks", Candle: "candles", Trade: "trades",
+        MyOrder: "my_orders", MyAsset: "my_assets"}
 
     def __init__(self, hub: Any, parent: QObject | None = None, *, frame_ms: int = FRAME_MS,
                  limit: int = LIMIT) -> None:
