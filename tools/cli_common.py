@@ -7,8 +7,8 @@ What each does on a signal differs and stays in the command:
 
 =========  ==========================================================================
 ``stream`` :class:`StopFlag`: the loop sees the flag, stops the hub, exits 128 + signal
-``demo``   :class:`StopFlag` ``(impatient=True)``: exits 0; a second Ctrl-C raises
-           ``KeyboardInterrupt`` (cleanup still runs) and exits 130
+``demo``   :class:`StopFlag` ``(impatient=True)``: stops in order, exits 128 + signal; a
+           second Ctrl-C raises ``KeyboardInterrupt`` (cleanup still runs), also 130
 ``status`` :func:`stop_signals` with a handler that raises: ``--watch`` ends, exit 0
 =========  ==========================================================================
 
@@ -24,9 +24,16 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import argparse
+
+    from upbit_actors.messages import HubConfig
 
 __all__ = [
+    "add_config_arguments",
+    "config_from_args",
     "EXIT_FAILED",
     "EXIT_USAGE",
     "STOP_SIGNALS",
@@ -119,3 +126,28 @@ class StopFlag:
     def exit_status(self) -> int:
         """:func:`signal_exit_status` of the signal received (SIGINT's when none was)."""
         return signal_exit_status(self.signum or signal.SIGINT)
+
+
+# -- settings shared by ``stream`` and ``demo`` -----------------------------------------------
+def add_config_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--config FILE``, ``--preset NAME``, ``--metrics-port N``: see ``system.embed.settings``."""
+    from upbit_actors.system.embed.settings import PRESETS  # no Thespian: stays cheap
+
+    parser.add_argument("--config", default=None, metavar="FILE",
+                        help="TOML file of HubConfig settings (see the README's Configuration); "
+                             "options given here win over it, UPBIT_PUBLIC_URL/UPBIT_PRIVATE_URL too")
+    parser.add_argument("--preset", default=None, choices=sorted(PRESETS),
+                        help="start from a named preset (the file's own 'preset' key otherwise)")
+    parser.add_argument("--metrics-port", type=int, default=None, metavar="N",
+                        help="serve Prometheus metrics on http://127.0.0.1:N/metrics (0: a free "
+                             "port, printed on stderr); needs pip install 'upbit-actors[metrics]'")
+
+
+def config_from_args(args: argparse.Namespace, **fields: Any) -> HubConfig:
+    """The HubConfig of ``--config``/``--preset`` with ``fields`` and ``--metrics-port`` on top.
+    Raises ``ConfigError`` (a ``ValueError``) naming the bad setting."""
+    from upbit_actors.messages import HubConfig
+
+    if args.metrics_port is not None:
+        fields["metrics_port"] = args.metrics_port
+    return HubConfig.from_file(args.config, preset=args.preset, **fields)

@@ -12,8 +12,13 @@ polls ``Hub.status()`` once a second and prints every view, the actor table, the
 the subscription set the simulator sees on each socket. On a terminal the screen is redrawn in
 place; with ``--plain`` or when stdout is not a terminal each refresh prints one snapshot block.
 Ctrl-C, SIGTERM or ``--duration`` (seconds counted from the spawn of the components) end the
-run: the tree and the simulator stop, no process is left, the last line is a summary, and the exit
-status is 0.
+run: the tree and the simulator stop, no process is left and the last line is a summary. The exit
+status is 0 after ``--duration``, 130 on Ctrl-C and 143 on SIGTERM (128 + signal, like ``stream``;
+a second Ctrl-C cuts the orderly stop short and also exits 130), 1 when the system cannot start,
+2 for a bad ``--config`` file or value.
+
+``--config FILE`` / ``--preset NAME`` set the tree's ``HubConfig`` (the simulator's URLs always win),
+``--metrics-port N`` serves Prometheus metrics on 127.0.0.1:N while it runs.
 
 Meanwhile ``upbit-actors status --admin-port N`` (N is printed at start) attaches to the tree, and
 the simulator's control URL (also printed) takes faults: ``curl -X POST URL/drop_all`` closes every
@@ -31,9 +36,18 @@ from typing import Any
 
 from upbit_actors.actors.examples import OrderbookWatcher, OrderTracker, TickerBoard, TradeTape
 from upbit_actors.actors.tree import Hub
-from upbit_actors.messages import Credentials, HubConfig, SystemStatus
-from upbit_actors.system.errors import HubError
-from upbit_actors.tools.cli_common import EXIT_FAILED, StopFlag, say, signal_exit_status, system_errors
+from upbit_actors.messages import Credentials, SystemStatus
+from upbit_actors.system.errors import ConfigError, HubError
+from upbit_actors.tools.cli_common import (
+    EXIT_FAILED,
+    EXIT_USAGE,
+    StopFlag,
+    add_config_arguments,
+    config_from_args,
+    say,
+    signal_exit_status,
+    system_errors,
+)
 from upbit_actors.tools.demo_orders import OrderScript, last_prices, private_ready
 from upbit_actors.tools.demo_screen import render, show, summary
 from upbit_actors.tools.sim import SimConfig, Simulator
@@ -72,6 +86,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="Thespian admin port of the actor system (default: a free port)")
     parser.add_argument("--plain", action="store_true",
                         help="print one snapshot block per refresh instead of redrawing the screen")
+    add_config_arguments(parser)
 
 
 def _status(hub: Hub) -> SystemStatus | None:
@@ -89,14 +104,21 @@ def run(args: argparse.Namespace) -> int:
                            markets=list(MARKETS), access_key=access_key, secret_key=secret_key)
     credentials = None if args.no_private else Credentials(access_key=access_key, secret_key=secret_key)
     try:
+        config_from_args(args)  # a bad file or value: one line, before anything starts
+    except ConfigError as exc:
+        say("demo", f"error: {exc}")
+        return EXIT_USAGE
+    try:
         # SIGINT and SIGTERM set the flag: the loop ends and everything is stopped in order; a
         # second Ctrl-C raises KeyboardInterrupt for the impatient (see StopFlag for its limits).
         with StopFlag(impatient=True) as stop, Simulator(sim_config) as sim:
-            hub_config = HubConfig(public_url=sim.public_url, private_url=sim.private_url)
+            hub_config = config_from_args(args, public_url=sim.public_url, private_url=sim.private_url)
             with Hub(hub_config, credentials=credentials, admin_port=args.admin_port) as hub:
                 print(f"upbit-actors demo: simulator {sim.public_url} (control {sim.control_url}); "
                       f"actor system on admin port {hub.admin_port}: try 'upbit-actors status "
                       f"--admin-port {hub.admin_port}' in another terminal", flush=True)
+                if hub.metrics_url is not None:
+                    say("demo", f"metrics at {hub.metrics_url}")
                 spawned = PUBLIC_COMPONENTS + (() if args.no_private else (PRIVATE_COMPONENT,))
                 for name, cls, params in spawned:
                     hub.spawn(cls, name, **params)
@@ -109,7 +131,7 @@ def run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:  # a second Ctrl-C: the blocks above were left, stopping what they could
         return signal_exit_status(signal.SIGINT)
     print(summary(status, stats, elapsed), flush=True)
-    return 0
+    return stop.exit_status() if stop.signum is not None else 0
 
 
 def _live(hub: Hub, sim: Simulator, script: OrderScript | None, args: argparse.Namespace,

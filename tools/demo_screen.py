@@ -11,7 +11,7 @@ from typing import Any
 
 from upbit_actors.messages import SystemStatus
 
-__all__ = ["details_by_role", "number", "render", "show", "summary"]
+__all__ = ["ID_LEGEND", "details_by_role", "number", "render", "short_id", "show", "summary"]
 
 
 def number(value: float | None) -> str:
@@ -75,6 +75,17 @@ def _orders(d: dict[str, Any], notes: Sequence[str]) -> list[str]:
     return lines
 
 
+ID_LEGEND = ("socket # changes with every new socket (a reconnect), set # with every new merged "
+             "request; 'upbit-actors status' calls them epoch and generation")
+"""Said under the subscriptions: what the two changing numbers mean."""
+
+
+def short_id(value: Any) -> str:
+    """The last four digits of an epoch or generation: they count from the clock, so only a change
+    means something (a new socket, a new merged set), not the size."""
+    return "-" if value is None else str(value)[-4:]
+
+
 _TREE_ORDER = {role: rank for rank, role in enumerate(
     ("supervisor", "registry", "limiter", "router", "jwt", "connection.public", "connection.private"))}
 """The supervisor's start order; components come after, by name."""
@@ -95,12 +106,13 @@ def _connections(status: SystemStatus | None, stats: dict[str, Any]) -> list[str
     for role, d in sorted(details_by_role(status).items(), reverse=True):  # public first
         if role.startswith("connection."):
             age = d.get("last_frame_age")
-            lines.append(f"  {role.partition('.')[2]:<8} {states[role]:<8} epoch {d.get('epoch')}  reconnects "
+            lines.append(f"  {role.partition('.')[2]:<8} {states[role]:<8} socket #{short_id(d.get('epoch'))}  reconnects "
                          f"{d.get('reconnects', 0)}  frames {d.get('frames', 0)}  requests sent "
                          f"{d.get('requests_sent', 0)}  last frame {'-' if age is None else f'{age:.2f} s'} ago")
     merged = details_by_role(status).get("registry", {}).get("merged", {})
     lines.append("SUBSCRIPTIONS  registry: " + ", ".join(
-        f"{e} generation {m['generation']} ({m['streams']} streams)" for e, m in merged.items()))
+        f"{e} set #{short_id(m['generation'])} ({m['streams']} streams)" for e, m in merged.items()))
+    lines.append(f"  {ID_LEGEND}")
     lines.append(f"  simulator: {stats.get('connections_opened', 0)} connections opened, "
                  f"{stats.get('connections_open', 0)} open, {len(stats.get('violations', ()))} "
                  f"violations; the merged set on each open socket:")

@@ -14,6 +14,12 @@ components. ``--json`` prints one JSON document instead (``snapshot_document``, 
 ``--watch`` repeats every SECONDS (default 1) until Ctrl-C or SIGTERM: a terminal is redrawn,
 a pipe gets a separator line between snapshots, ``--json --watch`` one JSON line per snapshot.
 
+Rates per second stand beside the totals (messages handled, drops, events, frames; the JSON's
+``rates``), from two snapshots. A single ``status`` takes a second one ``--rate-interval`` seconds
+after the first (default 1 s, so it takes about that long) and shows the rates over that time;
+``--rate-interval 0`` takes one snapshot and says ``rates: n/a``. ``--watch`` rates each snapshot
+against the previous one: the first says ``rates: n/a``. An actor restarted in between has none.
+
 There is no default admin port: ``Hub`` and ``system.runtime`` pick a free one per run, so the
 port must be the one the running system printed or was given.
 
@@ -31,6 +37,7 @@ import time
 
 from upbit_actors.messages import SystemStatus
 from upbit_actors.tools.cli_common import EXIT_FAILED, EXIT_USAGE, say, stop_signals, system_errors
+from upbit_actors.tools.status_rates import rates
 from upbit_actors.tools.status_render import render
 from upbit_actors.tools.status_snapshot import snapshot_document
 
@@ -47,6 +54,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="refresh every SECONDS (default 1) until Ctrl-C or SIGTERM")
     parser.add_argument("--timeout", type=float, default=3.0, metavar="S",
                         help="seconds to wait for the system's answer (default 3)")
+    parser.add_argument("--rate-interval", type=float, default=1.0, metavar="S",
+                        help="rates per second beside the totals: a single status takes a second "
+                             "snapshot S seconds after the first (default 1; 0: one snapshot, "
+                             "'rates: n/a'); --watch rates each snapshot against the previous one "
+                             "(the first: n/a)")
 
 
 class _Stop(Exception):
@@ -71,12 +83,15 @@ def _query(port: int, timeout: float) -> SystemStatus | str:
         return f"cannot query the actor system on 127.0.0.1:{port}: {type(exc).__name__}: {exc}"
 
 
-def _show(status: SystemStatus, args: argparse.Namespace, number: int) -> None:
+def _show(status: SystemStatus, args: argparse.Namespace, number: int,
+          before: SystemStatus | None = None) -> None:
+    per_second = rates(before, status)
+    interval = status.collected_at - before.collected_at if per_second is not None else None
     if args.json:
-        sys.stdout.write(json.dumps(snapshot_document(status, args.admin_port),
+        sys.stdout.write(json.dumps(snapshot_document(status, args.admin_port, per_second, interval),
                                     indent=None if args.watch is not None else 2, default=str) + "\n")
     else:
-        text = render(status, args.admin_port)
+        text = render(status, args.admin_port, per_second, interval)
         if args.watch is not None and sys.stdout.isatty():
             text = "\x1b[H\x1b[2J" + text  # home and clear: redraw in place
         elif number > 0:
@@ -89,6 +104,9 @@ def run(args: argparse.Namespace) -> int:
     if args.watch is not None and args.watch <= 0:
         say("status", "error: --watch SECONDS must be positive")
         return EXIT_USAGE
+    if not args.rate_interval >= 0:
+        say("status", "error: --rate-interval S must be 0 or more")
+        return EXIT_USAGE
     try:
         with stop_signals(_on_signal, enabled=args.watch is not None):
             return _watch(args)
@@ -98,10 +116,15 @@ def run(args: argparse.Namespace) -> int:
 
 def _watch(args: argparse.Namespace) -> int:
     """One snapshot, or one every ``--watch`` seconds until a signal raises ``_Stop``."""
-    shown, last_error = 0, None
+    shown, last_error, before = 0, None, None
     while True:
         started = time.monotonic()
         result = _query(args.admin_port, args.timeout)
+        if args.watch is None and args.rate_interval > 0 and not isinstance(result, str):
+            time.sleep(max(0.0, args.rate_interval - (time.monotonic() - started)))
+            before, result = result, _query(args.admin_port, args.timeout)
+            if isinstance(result, str):  # gone in between: show the one snapshot there is
+                before, result = None, before
         if isinstance(result, str):
             if result != last_error:  # a watch repeats a lasting error only once
                 say("status", result)
@@ -109,8 +132,8 @@ def _watch(args: argparse.Namespace) -> int:
             if args.watch is None or not shown:
                 return EXIT_FAILED  # a watch that worked once keeps trying: the system may be restarting
         else:
-            _show(result, args, shown)
-            shown, last_error = shown + 1, None
+            _show(result, args, shown, before)
+            shown, last_error, before = shown + 1, None, result
         if args.watch is None:
             return 0
         time.sleep(max(0.0, args.watch - (time.monotonic() - started)))

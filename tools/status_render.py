@@ -8,11 +8,15 @@ from collections.abc import Callable
 from typing import Any
 
 from upbit_actors.messages import ActorStatus, SystemStatus
+from upbit_actors.system.metrics.histogram import is_histogram, quantile
+from upbit_actors.tools.status_rates import with_rates
 from upbit_actors.tools.status_snapshot import details_of, rate_budget, snapshot_document
 
 __all__ = ["render"]
 
-COLUMNS = ("ROLE", "ADDRESS", "PID", "STATE", "UPTIME", "RESTARTS", "HANDLED", "QUEUE", "DROPS")
+COLUMNS = ("ROLE", "ADDRESS", "PID", "STATE", "UPTIME", "RESTARTS", "HANDLED", "HANDLED/S", "QUEUE",
+           "DROPS", "DROPS/S")
+"""The /S columns: rates per second between two snapshots (``status_rates``), ``-`` without."""
 BASE_COUNTERS = ("unrecognized", "stale_ticks", "poisoned", "failures")
 """Counters every ``BaseActor`` reports (``actors/base.py``); shown only when not zero."""
 
@@ -153,35 +157,62 @@ _ROLES: dict[str, Callable[[dict[str, Any]], list[str]]] = {
 }
 
 
-def _detail_lines(actor: ActorStatus) -> list[str]:
-    d = details_of(actor)
+def _latency(hist: dict[str, Any]) -> str:
+    """A latency histogram in words: the bucket bounds its median and 99th percentile fall under."""
+    def ms(q: float) -> str:
+        bound = quantile(hist, q)
+        if bound == float("inf"):
+            return f">{hist['le'][-1] * 1000:g}ms"
+        return "-" if bound is None else f"<={bound * 1000:g}ms"
+    return f"p50 {ms(0.5)} p99 {ms(0.99)} of {hist['count']} batches"
+
+
+def _readable(d: dict[str, Any], actor_rates: dict[str, float] | None) -> dict[str, Any]:
+    """Histograms in words, rated counters as ``TOTAL (RATE/s)``."""
+    d = {k: _latency(v) if is_histogram(v) else v for k, v in d.items()}
+    return with_rates(d, actor_rates)
+
+
+def _detail_lines(actor: ActorStatus, actor_rates: dict[str, float] | None = None) -> list[str]:
+    d = _readable(details_of(actor), actor_rates)
     kind = actor.role.split(":")[0].split(".")[0]
     try:
         lines = _ROLES[kind](d) if kind in _ROLES else []
     except (AttributeError, KeyError, TypeError, ValueError):  # a shape this tool does not know:
-        d, lines = details_of(actor), []  # show every figure plainly rather than fail
+        d, lines = _readable(details_of(actor), actor_rates), []  # every figure, plainly
     counters = {k: d.pop(k) for k in BASE_COUNTERS if k in d}
     lines += [_pairs(d, *list(d))]  # whatever a newer actor adds
     lines += [_pairs({k: v for k, v in counters.items() if v}, *counters)]
     return [line for line in lines if line]
 
 
-def render(status: SystemStatus, admin_port: int | None = None) -> str:
-    """The human view: an aligned table, one line per actor, then the details per role."""
+def _rate(rate: float | None) -> str:
+    return "-" if rate is None else f"{rate:g}"
+
+
+def render(status: SystemStatus, admin_port: int | None = None,
+           rates: dict[str, dict[str, float]] | None = None, interval: float | None = None) -> str:
+    """The human view: an aligned table, one line per actor, then the details per role.
+    ``rates`` (``status_rates.rates``, over ``interval`` seconds) go beside the totals; without
+    them the header says ``rates: n/a``."""
     doc = snapshot_document(status, admin_port)
+    per = rates or {}
     rows = [COLUMNS] + [
         (a["role"], a["address"], str(a["pid"]), a["state"], _uptime(a["uptime"]), str(a["restarts"]),
-         str(a["handled"]), str(a["queue_depth"]), str(a["drops"])) for a in doc["actors"]
+         str(a["handled"]), _rate(per.get(a["role"], {}).get("handled")), str(a["queue_depth"]),
+         str(a["drops"]), _rate(per.get(a["role"], {}).get("drops"))) for a in doc["actors"]
     ]
     widths = [max(len(row[i]) for row in rows) for i in range(len(COLUMNS))]
-    numeric = {2, 4, 5, 6, 7, 8}
+    numeric = {2, 4, 5, 6, 7, 8, 9, 10}
     table = [" ".join(c.rjust(w) if i in numeric and r is not rows[0] else c.ljust(w)
                       for i, (c, w) in enumerate(zip(r, widths))).rstrip() for r in rows]
     when = time.strftime("%H:%M:%S", time.localtime(status.collected_at)) if status.collected_at else "?"
     where = f" on 127.0.0.1:{admin_port}" if admin_port is not None else ""
-    out = [f"upbit-actors{where}: {len(status.actors)} actors at {when}", *table, ""]
+    rated = (f"rates per second over the last {interval:.1f} s" if rates is not None and interval
+             else "rates: n/a (one snapshot so far)")
+    out = [f"upbit-actors{where}: {len(status.actors)} actors at {when}; {rated}", *table, ""]
     label = max((len(a.role) for a in status.actors), default=0)
     for actor in status.actors:
-        for i, line in enumerate(_detail_lines(actor) or ["-"]):
+        for i, line in enumerate(_detail_lines(actor, per.get(actor.role)) or ["-"]):
             out.append(f"{actor.role if i == 0 else '':<{label}}  {line}")
     return "\n".join(out) + "\n"

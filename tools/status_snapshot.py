@@ -76,10 +76,13 @@ def rate_budget(details: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def snapshot_document(status: SystemStatus, admin_port: int | None = None) -> dict[str, Any]:
+def snapshot_document(status: SystemStatus, admin_port: int | None = None,
+                      rates: dict[str, dict[str, float]] | None = None,
+                      interval: float | None = None) -> dict[str, Any]:
     """The ``--json`` document. Keys are stable; ``uptime`` is ``collected_at - started_at``
     (both wall-clock seconds on the machine of the system), ``restarts`` includes the
-    supervisor's ledger, ``rate_budget`` is derived from the limiter's details."""
+    supervisor's ledger, ``rate_budget`` is derived from the limiter's details, ``rates`` is
+    role -> figure -> per second over ``rate_interval`` seconds (null: one snapshot only)."""
     now = status.collected_at or time.time()
     ledger = _restarts(status)
     actors = []
@@ -95,4 +98,4 @@ def snapshot_document(status: SystemStatus, admin_port: int | None = None) -> di
             "queue_depth": a.queue_depth, "drops": a.drops, "details": details,
         })
     return {"admin_port": admin_port, "collected_at": status.collected_at, "actors": actors,
-            "rate_budget": budget}
+            "rate_budget": budget, "rates": rates, "rate_interval": interval if rates is not None else None}

@@ -33,15 +33,23 @@ class StreamRequest:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--url", required=True, help="public WebSocket URL (ws:// or wss://)")
+    from upbit_actors.tools.cli_common import add_config_arguments
+
+    parser.add_argument("--url", default=None,
+                        help="public WebSocket URL (ws:// or wss://; default: UPBIT_PUBLIC_URL, the "
+                             "--config file, else Upbit's)")
     for flag, what in (("ticker", "tickers"), ("trade", "trades"), ("orderbook", "orderbooks")):
         parser.add_argument(f"--{flag}", action="append", default=[], metavar="CODES",
                             help=f"{what} of CODES (comma-separated)" + (
                                 "; CODE.N asks for N units (1, 5, 15, 30)" if flag == "orderbook" else ""))
+    parser.add_argument("--level", type=float, default=None, metavar="L",
+                        help="price grouping unit of every --orderbook (Upbit's 'level', e.g. 10000 "
+                             "groups a KRW book into 10,000 KRW steps; default: no grouping)")
     parser.add_argument("--candle", action="append", default=[], metavar="IV:CODES",
                         help="candles of interval IV (1s, 1m, 3m, ..., 240m) for CODES, e.g. 1m:KRW-BTC")
-    parser.add_argument("--format", type=str.upper, choices=["DEFAULT", "SIMPLE"], default="DEFAULT",
-                        help="wire format requested from Upbit (the output is DEFAULT names either way)")
+    parser.add_argument("--format", type=str.upper, choices=["DEFAULT", "SIMPLE"], default=None,
+                        help="wire format requested from Upbit (default DEFAULT, or the --config "
+                             "file's; the output is DEFAULT names either way)")
     parser.add_argument("--admin-port", type=int, default=None, metavar="N",
                         help="Thespian admin port (default: a free port, printed on stderr)")
     parser.add_argument("--count", type=int, default=None, metavar="N", help="stop after N events")
@@ -55,6 +63,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="key file (JSON or KEY=VALUE, mode 600) instead of UPBIT_ACCESS_KEY/UPBIT_SECRET_KEY")
     parser.add_argument("--jwt-algorithm", type=str.upper, choices=["HS256", "HS512"], default="HS256",
                         help="JWT signing algorithm for the private handshake")
+    add_config_arguments(parser)
 
 
 def check_arguments(args: argparse.Namespace) -> None:
@@ -65,6 +74,10 @@ def check_arguments(args: argparse.Namespace) -> None:
         raise UsageError("--count must be at least 1")
     if args.duration is not None and not args.duration > 0:
         raise UsageError("--duration must be more than 0 seconds")
+    if args.level is not None and not args.orderbook:
+        raise UsageError("--level groups orderbooks: give it with --orderbook")
+    if args.level is not None and not args.level >= 0:
+        raise UsageError(f"--level {args.level:g}: the grouping unit must be 0 or more")
     if args.admin_port is not None and not 0 < args.admin_port < 65536:
         raise UsageError(f"--admin-port {args.admin_port}: not a TCP port")
 
@@ -82,7 +95,7 @@ def _codes(text: str, option: str) -> tuple[str, ...]:
     return codes
 
 
-def _orderbook(text: str) -> StreamSpec:
+def _orderbook(text: str, level: float | None = None) -> StreamSpec:
     codes, depths = [], set()
     for item in _codes(text, "--orderbook"):
         code, dot, depth = item.partition(".")
@@ -92,7 +105,8 @@ def _orderbook(text: str) -> StreamSpec:
         depths.add(int(depth) if dot else None)
     if len(depths) > 1:
         raise UsageError(f"--orderbook {text!r}: one depth per --orderbook; repeat the option for another depth")
-    return StreamSpec(data_type=DataType.ORDERBOOK, codes=codes, options=StreamOptions(depth=depths.pop()))
+    return StreamSpec(data_type=DataType.ORDERBOOK, codes=codes,
+                      options=StreamOptions(depth=depths.pop(), level=level))
 
 
 def _candle(text: str) -> StreamSpec:
@@ -110,7 +124,7 @@ def parse_requests(args: argparse.Namespace) -> list[StreamRequest]:
     specs: list[StreamSpec] = []
     specs += [StreamSpec(data_type=DataType.TICKER, codes=_codes(t, "--ticker")) for t in args.ticker]
     specs += [StreamSpec(data_type=DataType.TRADE, codes=_codes(t, "--trade")) for t in args.trade]
-    specs += [_orderbook(t) for t in args.orderbook]
+    specs += [_orderbook(t, args.level) for t in args.orderbook]
     specs += [_candle(t) for t in args.candle]
     specs += [StreamSpec(data_type=DataType.MY_ORDER, codes=_codes(t, "--my-order") if t else ())
               for t in args.my_order]
@@ -126,13 +140,17 @@ def parse_requests(args: argparse.Namespace) -> list[StreamRequest]:
     return requests
 
 
-def credentials_for(args: argparse.Namespace, requests: list[StreamRequest]) -> Credentials | None:
-    """The keys when a private option asks for them; UsageError when they cannot serve at all."""
+def credentials_for(args: argparse.Namespace, requests: list[StreamRequest],
+                    private_url_known: bool = False) -> Credentials | None:
+    """The keys when a private option asks for them; UsageError when they cannot serve at all.
+    A private stream needs its URL named (``--private-url``, or ``private_url_known``: the config
+    file or ``UPBIT_PRIVATE_URL``), so that keys meant for a simulator never go to Upbit."""
     private = [r for r in requests if r.spec.data_type.endpoint is Endpoint.PRIVATE]
     if not private:
         return None
-    if args.private_url is None:
-        raise UsageError(f"{private[0].spec.data_type.value} needs --private-url (the private WebSocket URL)")
+    if args.private_url is None and not private_url_known:
+        raise UsageError(f"{private[0].spec.data_type.value} needs --private-url (the private WebSocket "
+                         "URL; or private_url in --config, or UPBIT_PRIVATE_URL)")
     try:
         credentials = load_credentials(key_file=args.key_file, algorithm=args.jwt_algorithm)
     except CredentialsError as exc:  # the message names the source, never key text

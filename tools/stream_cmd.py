@@ -39,6 +39,7 @@ on stderr, and the public ones stream on.
 from __future__ import annotations
 
 import argparse
+import os
 import queue
 import sys
 import threading
@@ -51,8 +52,9 @@ import orjson
 
 from upbit_actors.messages import Credentials, HubConfig, WireFormat
 from upbit_actors.messages.common import Endpoint
+from upbit_actors.system.errors import ConfigError
 from upbit_actors.system.jwt.credentials import redact
-from upbit_actors.tools.cli_common import EXIT_FAILED, EXIT_USAGE, StopFlag, say, system_errors
+from upbit_actors.tools.cli_common import EXIT_FAILED, EXIT_USAGE, StopFlag, config_from_args, say, system_errors
 from upbit_actors.tools.stream_args import (
     StreamRequest,
     UsageError,
@@ -119,26 +121,39 @@ def run(args: argparse.Namespace) -> int:
     try:
         check_arguments(args)
         requests = parse_requests(args)
-        credentials = credentials_for(args, requests)
-    except UsageError as exc:
+        config = _config(args)
+        known = args.private_url is not None or bool(os.environ.get("UPBIT_PRIVATE_URL")) or (
+            args.config is not None and config.private_url != HubConfig().private_url)
+        credentials = credentials_for(args, requests, known)
+    except (UsageError, ConfigError) as exc:
         say("stream", f"error: {exc}")
         return EXIT_USAGE
     with StopFlag() as stop:
-        return _stream(args, requests, credentials, stop)
+        return _stream(args, config, requests, credentials, stop)
+
+
+def _config(args: argparse.Namespace) -> HubConfig:
+    """``--config``/``--preset`` with the command's own options on top."""
+    fields: dict[str, Any] = {}
+    if args.url is not None:
+        fields["public_url"] = args.url
+    if args.private_url is not None:
+        fields["private_url"] = args.private_url
+    if args.format is not None:
+        fields["format"] = WireFormat(args.format)
+    return config_from_args(args, **fields)
 
 
 class _Session:
     """One run: the hub, its streams, and what has been printed so far."""
 
-    def __init__(self, args: argparse.Namespace, requests: list[StreamRequest],
+    def __init__(self, args: argparse.Namespace, config: HubConfig, requests: list[StreamRequest],
                  credentials: Credentials | None) -> None:
         from upbit_actors.actors.tree import Hub
 
         self.args = args
         self.requests = requests
         self.credentials = credentials
-        config = HubConfig(public_url=args.url, format=WireFormat(args.format),
-                           **({"private_url": args.private_url} if args.private_url else {}))
         self.hub = Hub(config, credentials=credentials, admin_port=args.admin_port)
         self.events: queue.Queue = queue.Queue(QUEUE_LIMIT)
         self.stopping = threading.Event()
@@ -156,6 +171,8 @@ class _Session:
             self.hub.start()
             port = self.hub.admin_port
             self.say(f"admin port {port} (attach with: upbit-actors status --admin-port {port})")
+            if self.hub.metrics_url is not None:
+                self.say(f"metrics at {self.hub.metrics_url}")
             for request in self.requests:
                 if stop.event.is_set():
                     break
@@ -218,9 +235,9 @@ class _Session:
         self.hub.stop()
 
 
-def _stream(args: argparse.Namespace, requests: list[StreamRequest], credentials: Credentials | None,
-            stop: StopFlag) -> int:
-    session = _Session(args, requests, credentials)
+def _stream(args: argparse.Namespace, config: HubConfig, requests: list[StreamRequest],
+            credentials: Credentials | None, stop: StopFlag) -> int:
+    session = _Session(args, config, requests, credentials)
     try:
         if not session.start(stop):
             return EXIT_FAILED

@@ -105,7 +105,7 @@ def test_render_details_per_role() -> None:
 
 def test_snapshot_document_has_stable_keys_and_derived_figures() -> None:
     doc = snapshot_document(_hand_built(), admin_port=1900)
-    assert list(doc) == ["admin_port", "collected_at", "actors", "rate_budget"]
+    assert list(doc) == ["admin_port", "collected_at", "actors", "rate_budget", "rates", "rate_interval"]
     assert all(list(actor) == list(KEYS) for actor in doc["actors"])
     by_role = {a["role"]: a for a in doc["actors"]}
     assert by_role["supervisor"]["uptime"] == 3725.0

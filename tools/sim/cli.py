@@ -1,7 +1,10 @@
 """``upbit-actors sim``: run the simulator until interrupted.
 
 Prints one JSON line with the URLs and ports once both servers accept connections, then serves
-until SIGINT or SIGTERM.
+until SIGINT or SIGTERM. The line also has the private channel's ``access_key``, and its
+``secret_key`` when the simulator made the keys up (no ``--secret-key`` given: a new random pair
+per run); stderr then says how to point a bot at it (``UPBIT_ACCESS_KEY``/``UPBIT_SECRET_KEY``).
+A secret given with ``--secret-key`` is never printed.
 """
 
 from __future__ import annotations
@@ -9,7 +12,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import json
+import secrets
 import signal
 import sys
 
@@ -48,8 +53,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--message-limits", default="5/1,100/60",
                         help="COUNT/SECONDS,... per connection ('' = off; default %(default)s)")
     parser.add_argument("--rate-excess", choices=("error", "ignore"), default=d.rate_excess)
-    parser.add_argument("--access-key", default=None, help="private channel access key")
-    parser.add_argument("--secret-key", default=None, help="private channel secret key")
+    parser.add_argument("--access-key", default=None,
+                        help="private channel access key (default: made up, printed)")
+    parser.add_argument("--secret-key", default=None,
+                        help="private channel secret key (default: made up and printed at start)")
     parser.add_argument("--reject-reused-nonce", action="store_true")
     parser.add_argument("--auth-failure", choices=("frame", "http401"), default=d.auth_failure)
     parser.add_argument("--language", choices=("ko", "en"), default=d.language)
@@ -73,7 +80,17 @@ def config_from_args(args: argparse.Namespace) -> SimConfig:
     )
 
 
+def _made_up_keys(config: SimConfig) -> tuple[SimConfig, bool]:
+    """``config`` with a random access key and secret where none was given; True when the secret
+    was made up here (then it is printed: the user has no other way to learn it)."""
+    made_up = config.secret_key is None
+    return dataclasses.replace(
+        config, access_key=config.access_key or f"sim-{secrets.token_hex(8)}",
+        secret_key=config.secret_key or secrets.token_hex(32)), made_up
+
+
 async def _serve(config: SimConfig) -> None:
+    config, made_up = _made_up_keys(config)
     runtime = Runtime(config)
     urls = await runtime.start()
     stop = asyncio.Event()
@@ -81,7 +98,12 @@ async def _serve(config: SimConfig) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
-    print(json.dumps({"ready": True, **urls, "access_key": next(iter(config.keys()))}), flush=True)
+    keys = {"access_key": config.access_key, **({"secret_key": config.secret_key} if made_up else {})}
+    print(json.dumps({"ready": True, **urls, **keys}), flush=True)
+    if made_up:
+        print(f"upbit-actors sim: private channel keys made up for this run: "
+              f"UPBIT_ACCESS_KEY={config.access_key} UPBIT_SECRET_KEY={config.secret_key} "
+              f"(choose your own with --access-key/--secret-key)", file=sys.stderr, flush=True)
     try:
         await stop.wait()
     finally:
