@@ -52,6 +52,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--readers", default="1,3", help="reader counts to run, in order (default %(default)s)")
     parser.add_argument("--reader", choices=("client", "raw"), default="client",
                         help="client: websocket-client + orjson loop; raw: frame counter (default %(default)s)")
+    parser.add_argument("--nice", type=int, default=0,
+                        help="niceness added to each reader process: with more readers than spare cores, "
+                             "keeps them from starving the simulator being measured (default %(default)s)")
     parser.add_argument("--seconds", type=float, default=3.0, help="measured seconds per step")
     parser.add_argument("--warmup", type=float, default=1.0, help="seconds at the rate before measuring")
     parser.add_argument("--markets", type=int, default=20, help="synthetic KRW codes (default %(default)s)")
@@ -62,10 +65,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="next reader count after this many unsustained rates")
 
 
-def _reader(url: str, request: str, kind: str, seconds: float, pipe: Connection) -> None:
+def _reader(url: str, request: str, kind: str, seconds: float, nice: int, pipe: Connection) -> None:
     """Connect, subscribe, say ready, wait for the window start, count; send (count, bytes, ages)."""
     import orjson
     import websocket
+
+    if nice:
+        os.nice(nice)
 
     count = size = 0
     ages: list[float] = []
@@ -169,7 +175,7 @@ def _step(sim: Any, rate: float, readers: int, args: argparse.Namespace, request
         for _ in range(readers):
             parent, child = context.Pipe()
             process = context.Process(target=_reader, args=(sim.public_url, request, args.reader,
-                                                             args.seconds, child), daemon=True)
+                                                             args.seconds, args.nice, child), daemon=True)
             process.start()
             pipes.append(parent)
             processes.append(process)
@@ -251,6 +257,6 @@ def run(args: argparse.Namespace) -> int:
                 if failures >= args.stop_after_failures:
                     break
             summary[str(readers)] = {"highest_sustained_rate": contiguous, "best_delivered_per_reader": best}
-    print(json.dumps({"reader": args.reader, "markets": args.markets, "format": args.format,
+    print(json.dumps({"reader": args.reader, "nice": args.nice, "markets": args.markets, "format": args.format,
                       "number_style": args.number_style, "sustained": summary, "results": results}))
     return 0
