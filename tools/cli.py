@@ -15,7 +15,9 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 
 __all__ = ["SUBCOMMANDS", "main"]
@@ -62,6 +64,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         # interpreter from complaining again while flushing stdout at exit.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except KeyboardInterrupt:  # a Ctrl-C the command did not turn into its own exit status
+        return 128 + signal.SIGINT
+    finally:
+        # The command is done (its own handlers are gone): a Ctrl-C now, while the interpreter
+        # exits, would be an uncaught KeyboardInterrupt and end the process by SIGINT instead of
+        # with the status it chose. An impatient second Ctrl-C lands here under load.
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 if __name__ == "__main__":  # pragma: no cover
