@@ -28,6 +28,10 @@ The component keeps its own copy of what it asked for and every request carries 
 load, and a whole numbered set cannot be misapplied the way a late delta can. It sends the set
 again whenever the registry's address changes (a restart), so a component never has to notice a
 restart to keep its data flowing. A spec of the wrong shape is rejected here, before any message.
+``subscribe`` adds to that set; ``replace_subscriptions`` swaps it whole, in one request.
+
+Output: with ``HubConfig.component_output`` (default), what the component prints or logs reaches
+the bot's ``logging`` under ``upbit_actors.component.NAME`` (``system.runtime.output``).
 """
 
 from __future__ import annotations

@@ -13,7 +13,13 @@ Every stream option, and every repetition of one, becomes a component actor of i
 one run sends one merged request per connection. CODES are comma-separated upper-case pairs;
 an orderbook code may carry its depth (``KRW-BTC.5``; one depth per ``--orderbook``);
 ``--candle`` takes ``INTERVAL:CODES`` (intervals 1s 1m 3m 5m 10m 15m 30m 60m 240m);
-``--my-order`` without CODES means every market; ``--my-asset`` takes none.
+``--my-order`` without CODES means every market; ``--my-asset`` takes none. ``--level L`` groups
+every ``--orderbook`` in price steps of L (Upbit's ``level``).
+
+Settings: ``--config FILE`` (TOML, see ``system.embed.settings``) and ``--preset NAME`` give the
+``HubConfig``; ``--url``, ``--private-url`` and ``--format`` win over them, and the URLs default to
+``UPBIT_PUBLIC_URL`` / ``UPBIT_PRIVATE_URL``, then the file, then Upbit's. ``--metrics-port N``
+serves Prometheus metrics on 127.0.0.1:N (the URL is printed on stderr).
 
 Output: stdout gets one JSON object per event with Upbit's DEFAULT field names (``type``
 first, as ``upbit-actors decode`` prints them) and ``component``, the component's name.
@@ -30,8 +36,8 @@ Stops, always leaving no process of the system behind (``Hub.stop``): after ``--
 (exit 0), after ``--duration`` seconds of streaming (exit 0), on SIGINT / Ctrl-C (exit 130) or
 SIGTERM (exit 143), the shell convention 128 + signal. Exit 1: the system could not start, or
 every subscription was rejected (nothing is left to stream). Exit 2: invalid command line
-(bad codes, unknown interval, a private option without ``--private-url`` or, when no public
-option is given either, without keys). With keys missing and public options given, the
+(bad codes, unknown interval, a private option without a private URL or, when no public
+option is given either, without keys; a bad ``--config`` value, named with its key). With keys missing and public options given, the
 private components are started anyway: the system rejects them with its own reason, printed
 on stderr, and the public ones stream on.
 """
