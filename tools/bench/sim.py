@@ -14,7 +14,7 @@ wall-clock window. Readers:
 
 Each line prints asked, delivered per reader (the slowest one), their ratio, the frame age
 (receive time - the frame's ``timestamp``, 1 frame in 64), the simulator thread's CPU share (and
-its CPU time per frame delivered, which a busy machine does not distort much) and
+its CPU time per frame it made, which a busy machine does not distort much) and
 what limited the step: ``sim`` when its pacer had to forgive frames it could not make in time
 (its own cost, or too little CPU left by the readers and the machine: see its CPU share), else
 ``readers``. A rate is *sustained* when every reader got at least ``--tolerance`` of it
@@ -187,7 +187,7 @@ def _step(sim: Any, rate: float, readers: int, args: argparse.Namespace, request
         for pipe in pipes:
             pipe.send(begin)
         time.sleep(max(0.0, begin - time.time()))
-        cpu0, forgiven0 = _sim_cpu(), sim.stats()["market"].get("forgiven")
+        cpu0, stats0 = _sim_cpu(), sim.stats()
         time.sleep(max(0.0, begin + args.seconds - time.time()))
         cpu1, stats = _sim_cpu(), sim.stats()
         results = [pipe.recv() if pipe.poll(args.seconds + 30) else (0, 0, [], "timeout") for pipe in pipes]
@@ -198,7 +198,8 @@ def _step(sim: Any, rate: float, readers: int, args: argparse.Namespace, request
             if process.is_alive():
                 process.kill()  # our own child, by its handle
                 process.join(5)
-    forgiven1 = stats["market"].get("forgiven")
+    forgiven0, forgiven1 = stats0["market"].get("forgiven"), stats["market"].get("forgiven")
+    made = (sum(stats["frames_sent"].values()) - sum(stats0["frames_sent"].values())) / readers
     forgiven = None if forgiven0 is None or forgiven1 is None else forgiven1 - forgiven0
     delivered = [r[0] / args.seconds for r in results]
     ages = sorted(a for r in results for a in r[2])
@@ -212,9 +213,8 @@ def _step(sim: Any, rate: float, readers: int, args: argparse.Namespace, request
         "age_ms_p50": round(ages[len(ages) // 2], 1) if ages else None,
         "age_ms_p99": round(ages[int(len(ages) * 0.99)], 1) if ages else None,
         "sim_cpu": round((cpu1 - cpu0) / args.seconds, 2),
-        # CPU per frame made (one encoding serves every reader): robust to a busy machine.
-        "sim_us_per_frame": round((cpu1 - cpu0) / args.seconds / statistics.fmean(delivered) * 1e6, 1)
-        if min(delivered) else None,
+        # CPU per frame made and written (one encoding serves every reader): robust to a busy machine.
+        "sim_us_per_frame": round((cpu1 - cpu0) / made * 1e6, 1) if made else None,
         "limited_by": "?" if forgiven is None else "sim" if forgiven > 0.01 * rate * args.seconds else "readers",
         "sustained": ratio >= args.tolerance and not slow and not errors,
         "errors": errors[:1] + (["slow_consumer"] if slow else []),
