@@ -46,9 +46,8 @@ class Event(NamedTuple):
 _QUOTE, _TRADE = "quote", "trade"
 
 
-def _event(fields: tuple[str, str, int]) -> Event:
-    """``Event(*fields)`` without the Python-level ``__new__`` (one per market event)."""
-    return tuple.__new__(Event, fields)  # type: ignore[type-var]
+_new = tuple.__new__
+"""``_new(Event, fields)`` is ``Event(*fields)`` without the Python-level ``__new__`` (one per event)."""
 
 
 class CodeState:
@@ -136,17 +135,19 @@ class CodeState:
             self.acc_ask = round(self.acc_ask + volume, 8)
         minute = trade_ts // 60_000
         window = self.window
-        if window and window[-1][0] == minute:
-            window[-1][1] += volume
-            window[-1][2] += notional
+        last = window[-1] if window else None
+        if last is not None and last[0] == minute:
+            last[1] += volume
+            last[2] += notional
         else:
             window.append([minute, volume, notional])
         self.window_volume += volume
         self.window_price += notional
-        while window[0][0] <= minute - 1440:
-            _, old_volume, old_notional = window.popleft()
-            self.window_volume -= old_volume
-            self.window_price -= old_notional
+        if window[0][0] <= minute - 1440:  # a minute left the 24 h window
+            while window[0][0] <= minute - 1440:
+                _, old_volume, old_notional = window.popleft()
+                self.window_volume -= old_volume
+                self.window_price -= old_notional
         if price > self.h52:
             self.h52, self.h52_date = price, _iso_date(trade_ts)
         elif price < self.l52:
@@ -211,7 +212,9 @@ class MarketModel:
         book = state.book
         if random() >= self.trade_share:
             book.quote()
-            return _event((_QUOTE, state.instrument.code, self._touch_book(state, now_ms)))
+            state.book_changed = now_ms
+            touched = 0 if state.book_dirty else self._touch_book(state, now_ms)
+            return _new(Event, (_QUOTE, state.instrument.code, touched))
         buyer_taker = random() < 0.5 - book.lean()  # sellers lean in above the first price
         inst = state.instrument
         wanted = max(0.00000001, round(book.mean_size * 0.3 * math.exp(self._gauss(0.0, 1.2)), 8))
@@ -224,7 +227,9 @@ class MarketModel:
         candles = state.trade(trade_ts, now_ms, price, volume, buyer_taker)
         if candles:
             self._dirty_candles[inst.code] = None
-        return _event((_TRADE, inst.code, 2 + candles + self._touch_book(state, now_ms)))
+        state.book_changed = now_ms
+        touched = 0 if state.book_dirty else self._touch_book(state, now_ms)
+        return _new(Event, (_TRADE, inst.code, 2 + candles + touched))
 
     def _touch_book(self, state: CodeState, now_ms: int) -> int:
         state.book_changed = now_ms
