@@ -16,7 +16,9 @@ frame           means
 ==============  =========================================================================
 
 Every frame gives a list; a frame (or list item) that is not a valid Upbit frame gives one
-``DecodeError`` in place of its event, and decoding goes on. Nothing here raises or does I/O.
+``DecodeError`` in place of its event, and decoding goes on. Nothing here raises or does I/O,
+whatever the frame holds: nesting up to orjson's 1024 levels (deeper is "not JSON"), integers
+beyond 64 bits, wrong types anywhere, invalid UTF-8 (tests/system/wire/codec/test_hostile.py).
 
 Speed: ``orjson.loads`` parses; a builder generated per (class, format) by ``system.wire.codec.gen``
 builds the event; only an unusual frame takes the slow path of ``system.wire.codec.explain``.
@@ -60,8 +62,9 @@ _loads = orjson.loads
 _dict = dict
 
 
-def _object(data: dict[str, Any], frame: Any) -> Any:
-    """One JSON object: its event, or a DecodeError; ``frame`` is the raw frame, or None in a list."""
+def _object(data: dict[str, Any], frame: Any, within: Any = None) -> Any:
+    """One JSON object: its event, or a DecodeError; ``frame`` is the raw frame, or None for an
+    item of the LIST frame ``within``."""
     try:
         build = _BY_TYPE.get(data.get(_K_TYPE))
         if build is None:
@@ -76,7 +79,16 @@ def _object(data: dict[str, Any], frame: Any) -> Any:
             return build(data)
     except Exception:  # noqa: BLE001, S110 - any surprise means: take the slow path below
         pass
-    return explain(data, excerpt_of(orjson.dumps(data) if frame is None else frame))
+    return explain(data, excerpt_of(frame) if frame is not None else _item_excerpt(data, within))
+
+
+def _item_excerpt(item: Any, frame: Any) -> str:
+    """The excerpt of one item of a LIST frame: the item written out again, or, when it cannot
+    be (orjson writes at most 255 levels, reads 1024), the start of the whole frame."""
+    try:
+        return excerpt_of(orjson.dumps(item))
+    except Exception:  # noqa: BLE001 - too deep to write again: the frame itself will do
+        return excerpt_of(frame)
 
 
 def _parsed(data: Any, frame: Any) -> list[Any]:
@@ -93,9 +105,9 @@ def _parsed(data: Any, frame: Any) -> list[Any]:
     events = []
     for index, item in enumerate(data):
         if item.__class__ is _dict:
-            event = _object(item, None)
+            event = _object(item, None, frame)
         else:
-            event = explain(item, excerpt_of(orjson.dumps(item)))
+            event = explain(item, _item_excerpt(item, frame))
         if event.__class__ is DecodeError:
             event = DecodeError(reason=f"item {index}: {event.reason}", excerpt=event.excerpt)
         events.append(event)
@@ -109,16 +121,21 @@ def _unparsable(frame: Any, exc: Exception) -> DecodeError:
     return DecodeError(reason=f"not JSON: {exc}", excerpt=excerpt_of(frame))
 
 
+def _guarded(data: Any, frame: Any) -> list[Any]:
+    """``_parsed``, and a codec bug becomes the frame's ``DecodeError``: it must not stop the stream."""
+    try:
+        return _parsed(data, frame)
+    except Exception as exc:  # noqa: BLE001 - see the docstring
+        return [DecodeError(reason=f"internal codec error: {exc!r}"[:500], excerpt=excerpt_of(frame))]
+
+
 def decode(frame: bytes | str) -> list[Event | DecodeError]:
     """Decode one raw frame: one event, several for a LIST frame, or one ``DecodeError``."""
     try:
         data = _loads(frame)
     except Exception as exc:  # noqa: BLE001 - orjson.JSONDecodeError, or a frame of the wrong type
         return [_unparsable(frame, exc)]
-    try:
-        return _parsed(data, frame)
-    except Exception as exc:  # noqa: BLE001 - a codec bug must not stop the stream
-        return [DecodeError(reason=f"internal codec error: {exc!r}", excerpt=excerpt_of(frame))]
+    return _guarded(data, frame)
 
 
 def decode_batch(frames: Iterable[bytes | str]) -> list[Event | DecodeError]:
@@ -140,9 +157,7 @@ def decode_batch(frames: Iterable[bytes | str]) -> list[Event | DecodeError]:
                 if build is not None:
                     append(build(data))
                     continue
-            except Exception:  # noqa: BLE001, S110 - _object() below explains it
+            except Exception:  # noqa: BLE001, S110 - _guarded() below explains it
                 pass
-            append(_object(data, frame))
-        else:
-            events.extend(_parsed(data, frame))
+        events.extend(_guarded(data, frame))
     return events

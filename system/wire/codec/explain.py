@@ -3,7 +3,8 @@
 A generated builder (``system.wire.codec.gen``) handles the common spelling of a frame and raises on
 anything else. The frame then comes here, where each field is examined one by one:
 
-- tolerated: an integral float for an integer (``1.676965262177E12``), an integer ticket in a
+- tolerated: an integral float for an integer (``1.676965262177E12``, within 64 bits: beyond,
+  orjson has already rounded it, and the event could not be written out again), an integer ticket in a
   LIST_SUBSCRIPTIONS reply (the docs type it as Long, SPEC §2.1), a missing key whose field has
   a default, JSON ``null`` where the class allows None, unknown keys;
 - rejected with a precise reason otherwise, e.g. ``ticker.trade_price: expected number, got
@@ -21,12 +22,18 @@ from upbit_actors.messages.server import DecodeError, StatusUp, SubscriptionList
 from upbit_actors.system.wire.codec.schema import REQUIRED, SCHEMAS, Kind, Schema, Slot
 from upbit_actors.system.wire.codec.wire import DEFAULT_TYPE_KEY, EVENT_TYPES, LIST_METHOD, SIMPLE_TYPE_KEY
 
-__all__ = ["EXCERPT_CHARS", "excerpt_of", "explain", "json_type"]
+__all__ = ["EXCERPT_CHARS", "INT_MAX", "INT_MIN", "excerpt_of", "explain", "json_type"]
 
 EXCERPT_CHARS = 200
 """Length of ``DecodeError.excerpt`` (the class docstring promises at most 200 characters)."""
 
 _JSON_TYPES = {dict: "object", list: "array", str: "str", int: "int", float: "float", bool: "bool"}
+
+INT_MIN = -(2**63)
+"""Smallest integer field value: orjson reads integers from -2**63 to 2**64 - 1 exactly and
+writes them back; anything beyond arrives as a float whose exact value is already lost."""
+INT_MAX = 2**64 - 1
+"""Largest integer field value (see ``INT_MIN``). Upbit's largest, ``sequential_id``, is ~1.7e16."""
 
 _INT_AS_STR = frozenset({(SubscriptionListing, "ticket")})
 """String fields that may arrive as an integer: the docs type the ticket as Long (SPEC §2.1)."""
@@ -42,16 +49,28 @@ def json_type(value: Any) -> str:
         return "null"
     name = _JSON_TYPES.get(type(value), type(value).__name__)
     if isinstance(value, (str, int, float)):
-        text = repr(value)
+        # Cut a string before repr: a frame may hold megabytes in one value.
+        text = _printable(repr(value[:41] if isinstance(value, str) else value))
         return f"{name} {text if len(text) <= 40 else text[:37] + '...'}"
     return name
+
+
+def _printable(text: str) -> str:
+    """``text`` with lone surrogates (from a ``str`` frame) replaced: a reason or excerpt must
+    survive being written out as UTF-8 (a log line, ``upbit-actors decode``)."""
+    return text.encode("utf-8", "replace").decode("utf-8")
 
 
 def excerpt_of(frame: Any) -> str:
     """At most ``EXCERPT_CHARS`` characters of a raw frame, for the log."""
     if isinstance(frame, (bytes, bytearray, memoryview)):
         return bytes(frame[: EXCERPT_CHARS * 4]).decode("utf-8", "replace")[:EXCERPT_CHARS]
-    return str(frame)[:EXCERPT_CHARS]
+    if not isinstance(frame, str):
+        try:
+            frame = repr(frame)
+        except Exception:  # noqa: BLE001 - an object whose repr fails is named by its type
+            frame = f"<{type(frame).__name__}>"
+    return _printable(frame[:EXCERPT_CHARS])
 
 
 def _value(owner: type, slot: Slot, value: Any, path: str) -> Any:
@@ -68,12 +87,12 @@ def _value(owner: type, slot: Slot, value: Any, path: str) -> Any:
             return float(value)
         except OverflowError:
             raise _Reject(f"{where}: number out of range: {json_type(value)}") from None
-    if kind is Kind.INT and vtype is int:
-        return value
-    if kind is Kind.INT and vtype is float:
-        if value.is_integer():
-            return int(value)
-        raise _Reject(f"{where}: expected integer, got non-integral {json_type(value)}")
+    if kind is Kind.INT and vtype in (int, float):
+        if vtype is float and not value.is_integer():
+            raise _Reject(f"{where}: expected integer, got non-integral {json_type(value)}")
+        if not INT_MIN <= value <= INT_MAX:
+            raise _Reject(f"{where}: integer out of range (64 bits): {json_type(value)}")
+        return int(value)
     if kind is Kind.STR and (vtype is str or (vtype is int and (owner, slot.attr) in _INT_AS_STR)):
         return str(value)
     if kind is Kind.BOOL and vtype is bool:
