@@ -4,8 +4,10 @@ Input is one raw frame per line, exactly as received (DEFAULT, SIMPLE, JSON_LIST
 the format is read from each frame, SPEC §3.8). No FILE, or ``-``, reads standard input; blank
 lines are skipped. Each event is printed to standard output as one JSON object with DEFAULT field
 names, ``type`` first, numbers as numbers (ids exact). A LIST frame prints several. A line that
-does not decode prints ``{"file":…,"line":…,"reason":…,"excerpt":…}`` to standard error, and
-decoding goes on; the exit status is 0 unless the command line is wrong (2, e.g. a missing file).
+does not decode (or an item of it, or an event that cannot be written out) prints
+``{"file":…,"line":…,"reason":…,"excerpt":…}`` to standard error, and decoding goes on: every
+frame line gives output, whatever it holds (no traceback). Exit status: 0 when every line
+decoded, 1 when any did not, 2 when the command line is wrong (e.g. a missing file).
 
 Quickstart: ``upbit-actors decode --sample`` (or ``upbit-actors decode
 tools/data/sample_frames.jsonl`` from the repository root) decodes bundled frames of every type in
@@ -65,16 +67,30 @@ def _lines(stream: IO[bytes]) -> Iterator[tuple[int, bytes]]:
             yield number, line
 
 
+def _written(event: Any) -> bytes | DecodeError:
+    """The output line of one event, or why it cannot be written (the codec keeps every field
+    writable; this guard keeps one odd event from stopping the command if it ever does not)."""
+    try:
+        return orjson.dumps(to_default_dict(event)) + b"\n"
+    except Exception as exc:  # noqa: BLE001 - reported as that line's error, see above
+        return DecodeError(reason=f"cannot write the event out: {exc}", excerpt=type(event).__name__)
+
+
 def _decode_stream(
     label: str, stream: IO[bytes], out: Callable[[bytes], Any], err: Callable[[bytes], Any]
-) -> None:
+) -> bool:
+    """Decode every line of ``stream``; True when all of them decoded."""
+    clean = True
     for number, line in _lines(stream):
         for event in decode(line):
-            if isinstance(event, DecodeError):
-                report = {"file": label, "line": number, "reason": event.reason, "excerpt": event.excerpt}
+            written = event if isinstance(event, DecodeError) else _written(event)
+            if isinstance(written, DecodeError):
+                clean = False
+                report = {"file": label, "line": number, "reason": written.reason, "excerpt": written.excerpt}
                 err(orjson.dumps(report) + b"\n")
             else:
-                out(orjson.dumps(to_default_dict(event)) + b"\n")
+                out(written)
+    return clean
 
 
 def run(args: argparse.Namespace) -> int:
@@ -87,11 +103,13 @@ def run(args: argparse.Namespace) -> int:
             return 2
         sources.append((name, path))
     out, err = _writer(sys.stdout), _writer(sys.stderr)
+    clean = True
     with ExitStack() as stack:
         for label, path in sources:
             if path is None:
-                stdin = getattr(sys.stdin, "buffer", None) or (line.encode() for line in sys.stdin)
-                _decode_stream("<stdin>", stdin, out, err)  # type: ignore[arg-type]
+                stdin = getattr(sys.stdin, "buffer", None) or (
+                    line.encode("utf-8", "surrogateescape") for line in sys.stdin)
+                clean &= _decode_stream("<stdin>", stdin, out, err)  # type: ignore[arg-type]
             else:
                 try:
                     stream = stack.enter_context(path.open("rb"))
@@ -99,6 +117,6 @@ def run(args: argparse.Namespace) -> int:
                     reason = f"cannot read {label!r}: {exc.strerror}"
                     print(f"upbit-actors decode: error: {reason}", file=sys.stderr)
                     return 2
-                _decode_stream(label, stream, out, err)
+                clean &= _decode_stream(label, stream, out, err)
     sys.stdout.flush()
-    return 0
+    return 0 if clean else 1

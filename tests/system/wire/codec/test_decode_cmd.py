@@ -1,4 +1,7 @@
-"""``upbit-actors decode``: raw frames in, DEFAULT-named JSON events out, errors to stderr."""
+"""``upbit-actors decode``: raw frames in, DEFAULT-named JSON events out, errors to stderr.
+
+Exit status (issue 12): 0 when every line decoded, 1 when any line did not (the bundled sample
+holds one deliberately broken line), 2 for a command line that cannot run."""
 
 from __future__ import annotations
 
@@ -52,7 +55,7 @@ def test_sample_file_has_every_type_in_every_format() -> None:
 
 
 def test_decodes_the_sample_file(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["decode", str(SAMPLE_FRAMES)]) == 0
+    assert main(["decode", str(SAMPLE_FRAMES)]) == 1  # its one broken line
     out, err = capsys.readouterr()
     events = lines(out)
     raw = [line for line in SAMPLE_FRAMES.read_bytes().splitlines() if line.strip()]
@@ -89,7 +92,7 @@ def test_errors_name_file_and_line_and_decoding_goes_on(
 ) -> None:
     frames = tmp_path / "bad.jsonl"
     frames.write_bytes(b'{"status":"UP"}\nnot json\n\n{"type":"ticker","code":1}\n{"status":"UP"}\n')
-    assert main(["decode", str(frames)]) == 0
+    assert main(["decode", str(frames)]) == 1
     out, err = capsys.readouterr()
     assert lines(out) == [{"status": "UP"}, {"status": "UP"}]
     errors = lines(err)
@@ -103,7 +106,7 @@ def test_reads_stdin(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixt
     assert main(["decode"]) == 0
     assert len(lines(capsys.readouterr().out)) == 3
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"oops\n")))
-    assert main(["decode", "-"]) == 0
+    assert main(["decode", "-"]) == 1
     (error,) = lines(capsys.readouterr().err)
     assert error["file"] == "<stdin>" and error["line"] == 1
 
@@ -117,8 +120,8 @@ def test_missing_file_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> No
 def test_repo_relative_path_works_from_anywhere(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
                                                 capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
     monkeypatch.chdir(tmp_path)
-    assert main(["decode", "tools/data/sample_frames.jsonl"]) == 0
-    assert main(["decode", "--sample"]) == 0
+    assert main(["decode", "tools/data/sample_frames.jsonl"]) == 1  # the sample's broken line
+    assert main(["decode", "--sample"]) == 1
     out, _ = capsys.readouterr()
     assert len(lines(out)) > 20
 
@@ -128,7 +131,7 @@ def test_console_script_in_a_subprocess() -> None:
         [sys.executable, "-m", "upbit_actors.tools.cli", "decode", "tools/data/sample_frames.jsonl"],
         cwd=REPO, capture_output=True, timeout=60, check=False,
     )  # fmt: skip
-    assert proc.returncode == 0, proc.stderr
+    assert proc.returncode == 1, proc.stderr  # the sample's one broken line
     events = [orjson.loads(line) for line in proc.stdout.splitlines()]
     assert len(events) >= 25 and events[0]["type"] == "ticker"
     assert b"not JSON" in proc.stderr
