@@ -32,6 +32,7 @@ import argparse
 import collections
 import contextlib
 import json
+import os
 import re
 import tempfile
 import time
@@ -200,9 +201,11 @@ def run(args: argparse.Namespace) -> int:
     s = _settings(args)
     labels = [_label(r) for r in s.rate_labels]
     latency_labels = [_label(r) for r in s.latency_rates.split(",") if r.strip()]
+    # Other work on the machine shifts every figure; the load average says how busy it was.
+    load_start = [round(x, 2) for x in os.getloadavg()]
     print(f"bench pipeline: {s.markets} codes x {'+'.join(s.types)}; {s.seconds} s per step after "
           f"{s.warmup} s; rates {', '.join(labels)} (max = {s.max_rate:.0f} asked); one simulator "
-          "process per reader, not counted", flush=True)
+          f"process per reader, not counted; load average {load_start} on {os.cpu_count()} CPUs", flush=True)
     began = time.monotonic()
     with contextlib.ExitStack() as outer:
         logs = args.tree_logs or outer.enter_context(tempfile.TemporaryDirectory(prefix="bench-pipeline-"))
@@ -215,14 +218,16 @@ def run(args: argparse.Namespace) -> int:
     top = labels[-1] if labels else "max"
     steps = {name: [x for x in rows if "error" not in x] for name, rows in figures["steps"].items()}
     summary = summarize(steps, latency_labels, top)
+    load_end = [round(x, 2) for x in os.getloadavg()]
     print(f"summary (x base: reader / baseline in this run; events per consumer, CPU per delivered event; "
-          f"{time.monotonic() - began:.0f} s in all):")
+          f"{time.monotonic() - began:.0f} s in all; load average now {load_end}):")
     print("\n".join(summary_lines(summary, latency_labels, top)), flush=True)
     print(json.dumps({
         "bench": "pipeline",
         "config": {"markets": s.markets, "types": list(s.types), "seconds": s.seconds, "warmup": s.warmup,
                    "rates": labels, "max_rate": s.max_rate, "components": s.components,
-                   "lost_rate": s.lost_rate, "memory_events": s.memory_events, "quick": s.quick},
+                   "lost_rate": s.lost_rate, "memory_events": s.memory_events, "quick": s.quick,
+                   "cpus": os.cpu_count(), "load_average": {"start": load_start, "end": load_end}},
         "summary": summary,
         "readers": {name: {"steps": rows, "processes": figures["processes"][name]}
                     for name, rows in figures["steps"].items()},
