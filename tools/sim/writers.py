@@ -148,7 +148,6 @@ def _templates(kind: str, code: str, fmt: str, raw_sizes: bool,
 def _ticker(frame: bytes, segment: bytes, price: _Memo, spell: Callable[[Any], bytes], raw: bool,
             decimals: int) -> Writer:
     text = _ASCII
-    size: Callable[[Any], Any] = (lambda v: v) if raw else spell
 
     def change(key: tuple[float, float]) -> bytes:
         kind, change_price, signed, rate = change_values(*key, decimals)
@@ -157,23 +156,38 @@ def _ticker(frame: bytes, segment: bytes, price: _Memo, spell: Callable[[Any], b
 
     changes = _Memo(change)
 
-    def write(state: CodeState, stream_type: str, start_ms: int) -> bytes:
+    if raw:  # DEFAULT wire: the template spells sizes (%.8f)
+        def write(state: CodeState, stream_type: str, start_ms: int) -> bytes:
+            date, time, _, _ = _DATES[state.trade_ts // 1000]
+            # CodeState.volume_24h, inlined: the pre-start baseline fades over a day.
+            fade = 1.0 - (state.event_ts - start_ms) / DAY_MS
+            if fade < 0.0:  # noqa: PLR1730 (max() is a call: this runs per ticker)
+                fade = 0.0
+            return frame % (
+                price[state.open], price[state.high], price[state.low], price[state.price],
+                price[state.prev_close], spell(state.acc_price), changes[(state.price, state.prev_close)],
+                text[state.ask_bid], state.trade_volume, state.acc_volume, date, time, state.trade_ts,
+                state.acc_ask, state.acc_bid, price[state.h52], text[state.h52_date], price[state.l52],
+                text[state.l52_date], state.event_ts, spell(state.base24_price * fade + state.window_price),
+                round(state.base24_volume * fade + state.window_volume, 8), text[stream_type],
+            )
+        return write
+
+    def write_spelled(state: CodeState, stream_type: str, start_ms: int) -> bytes:
         date, time, _, _ = _DATES[state.trade_ts // 1000]
-        # CodeState.volume_24h, inlined: the pre-start baseline fades over a day.
         fade = 1.0 - (state.event_ts - start_ms) / DAY_MS
-        if fade < 0.0:  # noqa: PLR1730 (max() is a call: this runs per ticker)
+        if fade < 0.0:  # noqa: PLR1730
             fade = 0.0
         return frame % (
             price[state.open], price[state.high], price[state.low], price[state.price],
             price[state.prev_close], spell(state.acc_price), changes[(state.price, state.prev_close)],
-            text[state.ask_bid], size(state.trade_volume), size(state.acc_volume), date, time,
-            state.trade_ts, size(state.acc_ask), size(state.acc_bid), price[state.h52],
+            text[state.ask_bid], spell(state.trade_volume), spell(state.acc_volume), date, time,
+            state.trade_ts, spell(state.acc_ask), spell(state.acc_bid), price[state.h52],
             text[state.h52_date], price[state.l52], text[state.l52_date], state.event_ts,
             spell(state.base24_price * fade + state.window_price),
-            size(round(state.base24_volume * fade + state.window_volume, 8)), text[stream_type],
+            spell(round(state.base24_volume * fade + state.window_volume, 8)), text[stream_type],
         )
-
-    return write
+    return write_spelled
 
 
 def _trade(frame: bytes, segment: bytes, price: _Memo, spell: Callable[[Any], bytes], raw: bool,
