@@ -169,13 +169,20 @@ def test_rejections_and_alerts_reach_the_loop(hub: Hub, sim: Simulator) -> None:
             opened = sim.stats()["connections_opened"]
             sim.drop_all()
             await until(lambda: sim.stats()["connections_opened"] > opened, what="a reconnect")
-            await until(lambda: ("connection_restored", True) in seen, what="alerts on the loop")
+            await until(lambda: lost_then_restored([k for k, _ in seen]), what="alerts on the loop")
             assert [a.kind for a in s.alerts] == [k for k, _ in seen]
             await s.get()  # and events again
         return seen
 
     seen = asyncio.run(main())
-    assert seen.index(("connection_lost", True)) < seen.index(("connection_restored", True))
+    assert all(on_loop for _, on_loop in seen), seen
+
+
+def lost_then_restored(kinds: list[str]) -> bool:
+    """A ``connection_lost`` and, after it, a ``connection_restored``. (Not just the order of the
+    first of each: the public socket closes when the merged set empties between two tests and
+    opens again for the next stream, which hears that as ``connection_restored``.)"""
+    return "connection_lost" in kinds and "connection_restored" in kinds[kinds.index("connection_lost"):]
 
 
 def test_a_whole_hub_on_uvloop() -> None:
