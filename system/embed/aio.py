@@ -78,7 +78,7 @@ class AsyncHub:
         await self.stop()
 
     # -- streams and components ---------------------------------------------------------------
-    def stream(self, data_type: DataType | str, codes: Iterable[str] = (), *,
+    def stream(self, data_type: DataType | str, codes: Iterable[str] | str = (), *,
                name: str | None = None, maxsize: int = DEFAULT_MAXSIZE,
                on_alert: Callable[[StreamAlert], Any] | None = None,
                **options: Any) -> AsyncStream:

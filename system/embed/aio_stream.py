@@ -57,14 +57,14 @@ class AsyncStream:
     on the loop's thread, ``on_alert`` is called there with each ``StreamAlert``.
     """
 
-    def __init__(self, hub: Any, data_type: DataType | str, codes: Iterable[str], *,
+    def __init__(self, hub: Any, data_type: DataType | str, codes: Iterable[str] | str, *,
                  name: str | None, maxsize: int, on_alert: Callable[[StreamAlert], Any] | None,
                  options: dict[str, Any], owner: set[AsyncStream] | None = None) -> None:
         if maxsize < 1:
             raise ConfigError(f"maxsize must be at least 1, not {maxsize}")
         self._hub = hub
         self.name = name or f"aio-{uuid.uuid4().hex[:8]}"
-        self._open_args = (data_type, tuple(codes), options)
+        self._open_args = (data_type, codes if isinstance(codes, str) else tuple(codes), options)
         self.maxsize = maxsize
         self.on_alert = on_alert
         self.alerts: list[StreamAlert] = []
@@ -78,6 +78,7 @@ class AsyncStream:
         self._ended: _End | None = None
         """The end, once the consumer has reached it."""
         self._end_queued = False
+        self._opening: asyncio.Future | None = None
         self._closing: asyncio.Future | None = None
         # Shared with the stream's thread, under ``_cond``:
         self._cond = threading.Condition()
@@ -112,10 +113,13 @@ class AsyncStream:
             return self
         if self._closed:
             raise HubError(f"stream {self.name!r} is closed")
+        if self._opening is not None:  # another task is opening it: wait for that one
+            await asyncio.shield(self._opening)
+            return self
         self._loop = asyncio.get_running_loop()
         self._queue = asyncio.Queue(self.maxsize + 1)  # every batch holds an event; one _End
         data_type, codes, options = self._open_args
-        opening = self._loop.run_in_executor(None, lambda: open_stream(
+        self._opening = opening = self._loop.run_in_executor(None, lambda: open_stream(
             self._hub, data_type, codes, name=self.name, callback=self._accept,
             on_notice=self._thread_notice, on_end=self._thread_end, **options))
         try:

@@ -57,7 +57,7 @@ class BridgeStream(EventStream):
         return self._failure
 
 
-def open_stream(hub: Any, data_type: DataType | str, codes: Iterable[str] = (), *,
+def open_stream(hub: Any, data_type: DataType | str, codes: Iterable[str] | str = (), *,
                 name: str | None = None, callback: Callable[[Any], None],
                 on_notice: Callable[[Notice], None], on_end: Callable[[], None],
                 **options: Any) -> BridgeStream:

@@ -105,7 +105,7 @@ class QtFeed(QObject):
         return dict(self._streams)
 
     # -- subscriptions (GUI thread) -----------------------------------------------------------
-    def subscribe(self, data_type: DataType | str, codes: Iterable[str] = (), *,
+    def subscribe(self, data_type: DataType | str, codes: Iterable[str] | str = (), *,
                   name: str | None = None, **options: Any) -> str:
         """Open a stream (``options``: those of ``Hub.stream``); returns its name."""
         stream: BridgeStream | None = None

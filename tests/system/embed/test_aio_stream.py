@@ -57,6 +57,7 @@ def fakes(monkeypatch) -> list[FakeStream]:
 
     def open_stream(hub, data_type, codes, *, name, callback, on_notice, on_end, **options):
         made.append(FakeStream(name, callback, on_notice, on_end))
+        made[-1].codes = codes
         return made[-1]
 
     monkeypatch.setattr(aio_stream, "open_stream", open_stream)
@@ -186,3 +187,15 @@ def test_aclose_ends_a_waiting_iteration_quietly(fakes) -> None:
         await stream.aclose()  # twice is fine
 
     asyncio.run(main())
+
+
+def test_one_code_as_a_string_and_two_tasks_opening_at_once(fakes) -> None:
+    async def main() -> None:
+        stream = AsyncStream(FakeHub(), "trade", "KRW-BTC", name=None, maxsize=10, on_alert=None,
+                             options={})
+        first, second = await asyncio.gather(stream.open(), stream.open())
+        assert first is second is stream
+        await stream.aclose()
+
+    asyncio.run(main())
+    assert len(fakes) == 1 and fakes[0].codes == "KRW-BTC"
