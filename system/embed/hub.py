@@ -266,10 +266,10 @@ class HubBase:
         if self.on_failure is not None:
             self.on_failure(reason)
 
-    def _supervisor_died(self) -> None:
-        """(Monitor thread) the root is gone: fail loudly, and stop and sweep the rest of the
-        tree now, so nothing stays subscribed upstream; ``stop`` later finds it done."""
+    def _root_died(self, what: str) -> None:
+        """(Monitor thread) the supervisor or the admin is gone: fail loudly, and stop and sweep
+        the rest of the tree now, so nothing stays subscribed upstream; ``stop`` finds it done."""
         self._supervisor_gone = True
-        self._fail("the supervisor died (its process is gone); the tree was stopped")
+        self._fail(f"{what} died (its process is gone); the tree was stopped")
         if self._system is not None:
             self.stop_report = runtime.stop_system(self._system)

@@ -4,12 +4,12 @@ It configures the supervisor (and so becomes the address the supervisor reports 
 every ``Directory``, ``ActorCrashed``, ``AuthFailed`` and owner ``StreamAlert`` as they happen,
 so an escalation ends the streams at once, not at the next call into the hub.
 
-It also watches the supervisor itself (issue 12): nobody supervises the root, and Thespian tells
-nobody when it dies (the hub created it from outside the tree). The supervisor answers its
-``Configure`` with ``Started`` (its pid); every ``SUPERVISOR_CHECK`` seconds the monitor looks at
-that process, and when it is gone the hub fails loudly: ``failure`` set, ``on_failure`` called,
-every stream ended, and the rest of the tree stopped and swept so that nothing stays subscribed
-upstream without an owner.
+It also watches the roots (issue 12): nobody supervises the supervisor or the Thespian admin,
+and Thespian tells nobody when they die (the hub created the supervisor from outside the tree).
+The supervisor answers its ``Configure`` with ``Started`` (its pid); the admin is the process on
+the admin port. Every ``SUPERVISOR_CHECK`` seconds the monitor looks at both, and when one is gone
+the hub fails loudly: ``failure`` set, ``on_failure`` called, every stream ended, and the rest of
+the tree stopped and swept so that nothing stays subscribed upstream without an owner.
 """
 
 from __future__ import annotations
@@ -42,7 +42,8 @@ class Monitor:
 
     def _run(self) -> None:
         hub = self._hub
-        supervisor = None
+        roots = {"the Thespian admin": next(filter(None, map(processes.record,
+                                                             processes.listener_pids(hub.admin_port))), None)}
         next_check = 0.0
         with hub._asys.private() as ctx:
             ctx.tell(hub.supervisor, Configure(role="supervisor", config=hub.config,
@@ -50,16 +51,17 @@ class Monitor:
             while not self._stop.is_set():
                 msg = ctx.listen(LISTEN)
                 if isinstance(msg, Started) and msg.role == "supervisor":
-                    supervisor = processes.record(msg.pid)
+                    roots["the supervisor"] = processes.record(msg.pid)
                 elif msg is not None:
                     hub._note(msg)
                     if isinstance(msg, Directory):
                         self.ready.set()
                 now = time.monotonic()
-                if supervisor is not None and now >= next_check:
+                if now >= next_check:
                     next_check = now + SUPERVISOR_CHECK
-                    if not processes.alive([supervisor]):
-                        hub._supervisor_died()
+                    gone = [name for name, rec in roots.items() if rec is not None and not processes.alive([rec])]
+                    if gone:
+                        hub._root_died(gone[0])
                         return
 
     def stop(self) -> None:

@@ -114,6 +114,10 @@ def _locate(port: int, host: str) -> tuple[int | None, set[processes.ProcessReco
     return None, {rec for pid in listeners if (rec := processes.record(pid)) is not None}
 
 
+SWEEP_ROUNDS = 5
+"""Rounds of signalling what is left in the system's session (see ``_sweep``)."""
+
+
 def _sweep(
     port: int, sid: int | None, records: set[processes.ProcessRecord], timeout: float
 ) -> StopReport:
@@ -125,12 +129,20 @@ def _sweep(
         survivors = processes.alive(set(survivors) | processes.session_records(sid))
     terminated: list[processes.ProcessRecord] = []
     killed: list[processes.ProcessRecord] = []
-    if survivors:
-        terminated, killed = processes.terminate(survivors)
+    for _ in range(SWEEP_ROUNDS):
+        # A supervisor that outlives a signalled child for a moment restarts it: the new process
+        # joins the session after the first round, so look again until none is left.
+        if not survivors:
+            break
+        records = records | set(survivors)
+        more_terminated, more_killed = processes.terminate(survivors)
+        terminated += more_terminated
+        killed += more_killed
         _log.warning(
             "actor system on port %d left %d process(es) after shutdown; SIGTERM %s, SIGKILL %s",
-            port, len(survivors), [r.pid for r in terminated], [r.pid for r in killed],
+            port, len(survivors), [r.pid for r in more_terminated], [r.pid for r in more_killed],
         )
+        survivors = processes.alive(processes.session_records(sid)) if sid is not None else []
     all_pids = {rec.pid for rec in records | set(survivors)}
     # The session leader is the short-lived intermediate process of the admin's double fork; when
     # we started the system it is our own (zombie) child.
@@ -243,10 +255,17 @@ def stop_system(handle: SystemHandle, *, timeout: float = EXIT_TIMEOUT) -> StopR
         return handle.report
     with interrupts_deferred():  # a Ctrl-C now would leave the system running: it waits
         handle.track()
-        try:
-            handle.system.shutdown()
-        except Exception:  # a dead admin must not keep us from sweeping its processes
-            _log.exception("shutdown request to the admin on port %d failed", handle.admin_port)
+        admin_alive = bool(processes.listener_pids(handle.admin_port, handle.bind_host))
+        if not admin_alive:
+            # The admin is dead (killed): Thespian's shutdown() would wait for it forever, and
+            # nothing will stop its processes but us.
+            _log.warning("the admin on port %d is gone; sweeping its processes", handle.admin_port)
+            timeout = 0.0
+        else:
+            try:
+                handle.system.shutdown()
+            except Exception:  # a dead admin must not keep us from sweeping its processes
+                _log.exception("shutdown request to the admin on port %d failed", handle.admin_port)
         handle.report = _sweep(handle.admin_port, handle.session_id, handle.records, timeout)
     return handle.report
 

@@ -85,3 +85,17 @@ def test_a_dead_supervisor_fails_loudly_and_leaves_no_process(sim: Simulator) ->
         wait_for(lambda: not processes.alive(handle.records), timeout=30,
                  what="every process of the tree gone")
     assert hub.stop_report is not None
+
+
+def test_a_dead_admin_fails_loudly_and_leaves_no_process(sim: Simulator) -> None:
+    with Hub(HubConfig(public_url=sim.public_url)) as hub:
+        ticks = hub.stream(DataType.TICKER, CODES, name="ticks")
+        next_event(ticks, timeout=30)
+        handle = hub.handle
+        handle.track()
+        (admin,) = processes.listener_pids(hub.admin_port)
+        os.kill(admin, signal.SIGKILL)
+        wait_for(lambda: hub.failure is not None, timeout=15, what="the hub noticing")
+        assert "admin died" in hub.failure
+        wait_for(lambda: not processes.alive(handle.records), timeout=30,
+                 what="every process of the tree gone")
