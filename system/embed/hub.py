@@ -51,7 +51,7 @@ from upbit_actors.system.embed.monitor import Monitor
 from upbit_actors.system.embed.services import HubServices
 from upbit_actors.system.embed.streams import EventStream
 from upbit_actors.system.supervisor.ledger import STOP_WAIT
-from upbit_actors.system.wire.requests import make_spec
+from upbit_actors.system.wire.specs import stream_spec
 
 __all__ = ["EventStream", "HubBase", "HubError", "SUPERVISOR_NAME", "find_supervisor", "query_status"]
 
@@ -202,9 +202,14 @@ class HubBase:
                **options: Any) -> EventStream:
         """Events of one stream in plain Python: iterate the result, or pass ``callback``.
 
-        ``options`` are those of ``Component.subscribe`` (depth, level, only_snapshot,
-        only_realtime, and the overflow ``policy`` with its ``limit`` or ``rate``)."""
-        spec = make_spec(data_type, codes, **options)
+        ``codes`` is a list of codes, or one code as a string. ``options`` are those of
+        ``Component.subscribe`` (depth, level, only_snapshot, only_realtime, and the overflow
+        ``policy`` with its ``limit`` or ``rate``). The whole request is checked first: anything
+        Upbit would refuse or answer with silence (an unknown type or interval, a bad code, depth,
+        level or policy) raises ``RequestError`` with one line saying why, and nothing is sent.
+        What only the registry can judge (the merged set over its code limit, a private type
+        without keys) arrives as ``stream.rejections``."""
+        spec = stream_spec(data_type, codes, **options)
         if self._asys is None:
             raise HubError("the hub is not started")
         stream = EventStream(self, name or f"stream-{uuid.uuid4().hex[:8]}", spec,

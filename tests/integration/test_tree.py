@@ -17,6 +17,7 @@ import pytest
 from upbit_actors.actors.examples import OrderTracker, TickerBoard
 from upbit_actors.actors.tree import Hub
 from upbit_actors.messages import Credentials, DataType, HubConfig, MyAsset, Ticker, Trade
+from upbit_actors.system.errors import RequestError
 from upbit_actors.system.runtime import processes
 from upbit_actors.tools.sim import SimConfig, Simulator
 
@@ -81,18 +82,18 @@ def test_streams_deliver_typed_events(hub: Hub, sim: Simulator, streams: dict[st
 
 
 def test_invalid_request_is_rejected_before_the_wire(hub: Hub, sim: Simulator) -> None:
+    # Issue 12: Hub.stream checks the whole request itself and raises RequestError at the call
+    # (it used to open a stream that only ever got a SubscriptionRejected from the registry).
+    # What only the registry can judge still arrives as stream.rejections:
+    # tests/integration/test_requests.py.
     before = len(subscribes(sim))
-    bad = hub.stream(DataType.TICKER, ["krw-xrp"], name="s-bad")
-    try:
-        wait_for(lambda: bad.rejections, what="SubscriptionRejected on the stream")
-        assert "krw-xrp" in bad.rejections[0].reason or bad.rejections[0].spec is not None
-        # Let a merge window (0.1 s) pass several times over: still nothing new on the wire.
-        deadline = time.monotonic() + 0.6
-        while time.monotonic() < deadline:
-            assert len(subscribes(sim)) == before
-            time.sleep(0.05)
-    finally:
-        bad.close()
+    with pytest.raises(RequestError, match="krw-xrp"):
+        hub.stream(DataType.TICKER, ["krw-xrp"], name="s-bad")
+    # Let a merge window (0.1 s) pass several times over: still nothing new on the wire.
+    deadline = time.monotonic() + 0.6
+    while time.monotonic() < deadline:
+        assert len(subscribes(sim)) == before
+        time.sleep(0.05)
 
 
 def test_closing_a_stream_shrinks_the_merged_set(hub: Hub, sim: Simulator, streams) -> None:
