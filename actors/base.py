@@ -36,7 +36,10 @@ from thespian.actors import (
 
 from upbit_actors.messages.admin import ActorStatus, StatusRequest
 from upbit_actors.messages.lifecycle import Configure, Directory, HubConfig, Shutdown, Started, Tick
-from upbit_actors.system.runtime import loopback  # noqa: F401  (importing applies the loopback patch)
+from upbit_actors.system.runtime import (
+    loopback,  # noqa: F401  (importing applies the loopback patch)
+    unpickle,
+)
 from upbit_actors.system.runtime.harden import harden_actor_process
 
 __all__ = ["BaseActor"]
@@ -213,6 +216,8 @@ class BaseActor(ActorTypeDispatcher):
             "failures": self.failures,
             **self.status_details(),
         }
+        if refused := unpickle.refused_total():  # pickles off the allow-list (system.runtime.unpickle)
+            details["refused_pickles"] = refused
         return ActorStatus(
             role=self._role_name(),
             address=str(self.myAddress),

@@ -17,6 +17,7 @@
     │   ├── PortBusyError                 a non-Thespian process holds the admin port
     │   ├── StaleSystemError              an older system still runs on the admin port
     │   └── NoSystemError                 nothing to attach to on the admin port
+    ├── RefusedClass (UnpicklingError)    a received pickle named a class off the allow-list
     └── SimulatorError (RuntimeError)     the bundled simulator cannot do what was asked
         └── SimRequestError (ValueError)  a bad order or fault request to the simulator
 
@@ -30,6 +31,8 @@ Upbit's own error frames are not exceptions: they arrive as ``UpbitError`` messa
 
 from __future__ import annotations
 
+import pickle
+
 __all__ = [
     "CodecError",
     "ConfigError",
@@ -39,6 +42,7 @@ __all__ = [
     "LinkError",
     "NoSystemError",
     "PortBusyError",
+    "RefusedClass",
     "RequestError",
     "RuntimeSystemError",
     "SimRequestError",
@@ -138,6 +142,16 @@ class NoSystemError(RuntimeSystemError):
 
     def __init__(self, port: int, host: str, reason: str = "nothing listens there") -> None:
         super().__init__(port, f"no actor system on {host}:{port}: {reason}")
+
+
+class RefusedClass(UpbitActorsError, pickle.UnpicklingError):
+    """A pickle that reached one of Thespian's ports named a class that is not on the allow-list
+    (``system.runtime.unpickle``): nothing of it was built. The message names the class only."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"{name} is not on the allow-list of classes the actor system unpickles")
+        self.name = name
+        """``module.Class`` as the pickle named it (cut to a printable length)."""
 
 
 class SimulatorError(UpbitActorsError, RuntimeError):

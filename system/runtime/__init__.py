@@ -13,12 +13,14 @@ module             what it is for
 ``attach``         ``attach`` / ``detach`` for tools
 ``onexit``         ``stop_on_exit``: stop the system at exit and on SIGTERM
 ``quiet``          patch: Thespian describes a message for its debug log only if it is written
+``unpickle``       patch: Thespian unpickles only allow-listed classes; refusals are counted
+``allowlist``      the Thespian internals and plain values on that list (our messages are added)
 ``paths``          actor class paths from the classes, and importing one safely
 ``harden``         in actor processes: fatal signals kill instead of spin (``BaseActor`` calls it)
 ``errors``         the exception tree
 =================  ================================================================================
 
-Importing this package applies the loopback patch (``loopback`` is imported first).
+Importing this package applies the loopback, quiet and unpickle patches (``loopback`` first).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from __future__ import annotations
 from upbit_actors.system.runtime import (
     loopback,  # first: patch before any other Thespian import here
     quiet,  # noqa: F401  (importing makes Thespian's debug text lazy)
+    unpickle,  # noqa: F401  (importing restricts what Thespian unpickles)
 )
 from upbit_actors.system.runtime.attach import attach, detach
 from upbit_actors.system.runtime.errors import NoSystemError, PortBusyError, RuntimeSystemError, StaleSystemError

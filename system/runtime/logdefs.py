@@ -15,8 +15,9 @@ its own: ``output.capture_component_output``).
 The dict also carries ``ProcessGuard``, a filter class given as an object rather than a dotted
 name. Thespian passes ``logDefs`` to the admin, the logger and every actor; with the 'spawn'
 start method these arguments are unpickled in the new process before anything else runs, which
-imports this module and with it ``system.runtime.loopback``: the loopback patch is in force
-before the child creates its listening socket (see ``loopback``).
+imports this module and with it ``system.runtime.loopback`` and ``system.runtime.unpickle``: the
+loopback and allow-list patches are in force before the child creates its listening socket (see
+``loopback``, ``unpickle``).
 """
 
 from __future__ import annotations
@@ -25,7 +26,10 @@ import logging
 from typing import Any
 
 from upbit_actors.system.errors import ConfigError
-from upbit_actors.system.runtime import loopback
+from upbit_actors.system.runtime import (
+    loopback,
+    unpickle,  # noqa: F401  (importing restricts unpickling)
+)
 from upbit_actors.system.runtime.logforward import ForwardHandler, FromComponents, NotFromComponents
 
 __all__ = ["LOG_FORMAT", "ProcessGuard", "build_log_defs"]

@@ -24,8 +24,9 @@ Where it must hold:
   admin, the logger and every actor; unpickling the process arguments imports it, and so applies
   the patch, before the child creates its transport.
 
-Limits: local processes can still connect to the ports and Thespian still unpickles what they
-send, so any local user who can reach 127.0.0.1 can run code as this user. Binding another host
+Limits: local processes can still connect to the ports. What they send is unpickled only when
+every class it names is on the allow-list (``unpickle``), so they cannot run code through a
+pickle, but they can still send the tree's own messages (see the README, Security). Binding another host
 (``configure("192.168.1.5")``) exposes the system to that network; a wildcard host
 (``0.0.0.0``) switches the patch off and restores Thespian's behaviour.
 """

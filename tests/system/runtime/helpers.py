@@ -18,6 +18,7 @@ from thespian.actors import ActorSystem, ChildActorExited
 from tests.polling import wait_for
 from upbit_actors.actors.base import BaseActor
 from upbit_actors.messages.admin import ActorStatus, StatusRequest
+from upbit_actors.system.runtime import unpickle
 
 __all__ = ["Do", "Done", "Noisy", "Probe", "ask_for", "details", "wait_for"]
 
@@ -50,6 +51,11 @@ class Done:
 
     action: str
     value: Any = None
+
+
+# The system unpickles only allow-listed classes (system/runtime/unpickle.py): these test messages
+# join the list in this process, and so in every system it starts after importing this module.
+unpickle.allow(Do, Noisy, Done)
 
 
 class Probe(BaseActor):
