@@ -81,6 +81,16 @@ VALUE_CLASSES: frozenset[tuple[str, str]] = frozenset(map(key_of, (
     set,        # protocol 3 names these; 4 (Thespian's) and 5 have their own opcodes
     frozenset,
     bytearray,
+    str,        # built-in types a __reduce__ may name (an Unusable travels as a str,
+    bytes,      # system.wire.rules); calling one on allowed values builds a plain value
+    int,
+    float,
+    complex,
+    bool,
+    tuple,
+    list,
+    dict,
 )))
 """Plain values a message (or a component's ``params``, or a checkpoint) may hold besides
-``str``, ``bytes``, numbers, ``None``, tuples, lists and dicts, which need no class lookup."""
+``str``, ``bytes``, numbers, ``None``, tuples, lists and dicts, which need no class lookup
+unless a ``__reduce__`` names their type."""

@@ -29,6 +29,7 @@ from upbit_actors import messages
 from upbit_actors.messages import Shutdown, StreamOptions, Ticker
 from upbit_actors.system.errors import RefusedClass
 from upbit_actors.system.runtime import running_system, unpickle
+from upbit_actors.system.wire.rules import Unusable
 
 from .helpers import Do, Done, Probe, ask_for
 
@@ -71,6 +72,8 @@ def test_thespian_internals_and_values_are_built() -> None:
     for value in values:
         back = unpickle.safe_loads(pickle.dumps(value))
         assert back == value or type(back) is type(value)
+    # A __reduce__ naming a built-in type (an Unusable spec value travels as a str).
+    assert isinstance(unpickle.safe_loads(pickle.dumps(Unusable("no such policy"))), str)
     # Thespian pickles with the default protocol (4); 3 names set and frozenset as classes.
     # Protocols 0-2 spell them in Python 2 terms (__builtin__), which stay refused.
     for protocol in range(3, pickle.HIGHEST_PROTOCOL + 1):
