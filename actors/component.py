@@ -61,7 +61,7 @@ from upbit_actors.messages import (
 )
 from upbit_actors.system.metrics.histogram import LatencyHistogram
 from upbit_actors.system.runtime.output import capture_component_output
-from upbit_actors.system.wire.codec.batch import decode_frames
+from upbit_actors.system.wire.codec.batch import Decoder
 from upbit_actors.system.wire.requests import make_spec, validate_spec
 
 __all__ = ["Component"]
@@ -95,6 +95,8 @@ class Component(BaseActor):
         self.events_received = 0
         self.events_dropped = 0
         self.undecodable = 0
+        self._decoder = Decoder()
+        """Decodes this component's frames; drops trades it already got (after a reconnect)."""
         """Frames routed here that the codec could not read (each a ``DecodeError``)."""
         self.batch_seconds = LatencyHistogram()
         """Seconds per batch: decoding it and running the handlers (``on_batch``)."""
@@ -223,7 +225,7 @@ class Component(BaseActor):
 
     def receiveMsg_EventFrames(self, msg: EventFrames, sender) -> None:
         started = time.perf_counter()
-        batch = decode_frames(msg)
+        batch = self._decoder.decode(msg)
         self.events_received += len(batch.events)
         self.events_dropped += batch.dropped
         self.drops += batch.dropped  # the status table's DROPS column
@@ -257,7 +259,8 @@ class Component(BaseActor):
     def status_details(self) -> dict:
         return {"name": self.name, "subscriptions": [_describe(spec) for spec in self._wanted],
                 "events_received": self.events_received, "events_dropped": self.events_dropped,
-                "undecodable": self.undecodable, "batch_seconds": self.batch_seconds.as_dict()}
+                "undecodable": self.undecodable, "duplicates": self._decoder.duplicates,
+                "batch_seconds": self.batch_seconds.as_dict()}
 
     def _request_id(self) -> str:
         return f"{self.name or 'component'}-{next(self._ids)}"

@@ -43,6 +43,7 @@ from typing import Any
 from upbit_actors.actors.base import BaseActor
 from upbit_actors.messages import (
     AuthFailed,
+    Configure,
     ConnectionLost,
     ConnectionOpened,
     Endpoint,
@@ -60,7 +61,6 @@ from upbit_actors.messages import (
     TokenRequest,
     TokenUnavailable,
 )
-from upbit_actors.messages.lifecycle import Configure
 from upbit_actors.system.connection.auth import AUTH_CONFIRM_AFTER
 from upbit_actors.system.connection.liveness import LinkAction
 from upbit_actors.system.connection.outflow import Outflow
@@ -71,8 +71,7 @@ from upbit_actors.system.wire.wslink import HandshakeRejected, LinkError, WsLink
 __all__ = ["ConnectionActor"]
 
 KEEPALIVE_TICK = 1.0
-"""Seconds between liveness checks (at most; half the ping interval when that is shorter, so a
-short interval is kept); the tick also re-arms the socket watch (THESPIAN.md)."""
+"""Seconds between liveness checks (at most half the ping interval); also re-arms the watch."""
 
 _PEERS = ("limiter", "router", "supervisor")
 """Who hears of every socket opened and lost."""
@@ -232,7 +231,8 @@ class ConnectionActor(BaseActor):
         for batch in self._out.take(time.monotonic()) if router is not None else ():
             self.send(router, FrameBatch(endpoint=self.endpoint, epoch=batch.epoch, frames=batch.frames,
                                          received_at=time.time(), seq=batch.seq))
-        self.watched_fds = [self._link.fileno()] if self._link is not None and not self._out.paused else []
+        link = self._link  # the server may have closed it during the read that called us
+        self.watched_fds = [link.fileno()] if link is not None and link.is_open and not self._out.paused else []
 
     # -- keep-alive and reconnect ---------------------------------------------------------------
     def on_tick(self, purpose: str) -> None:

@@ -178,6 +178,9 @@ class EventBatch:
     """Frames of the batch the codec could not read (counted, not delivered)."""
     losses: tuple[Loss, ...] = field(converter=tuple, default=())
     """What the overflow policy took since the previous batch, by type and reason."""
+    duplicates: int = 0
+    """Trades left out because this consumer already had them (Upbit's snapshot of the last
+    trade after a reconnect repeats it)."""
 
 
 @frozen(kw_only=True)

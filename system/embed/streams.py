@@ -32,7 +32,7 @@ from upbit_actors.messages import (
     SubscriptionRejected,
 )
 from upbit_actors.system.errors import HubError
-from upbit_actors.system.wire.codec.batch import decode_frames
+from upbit_actors.system.wire.codec.batch import Decoder
 
 __all__ = ["EventStream"]
 
@@ -65,8 +65,11 @@ class EventStream:
         self.received = 0
         self.dropped = 0
         self.undecodable = 0
+        self.duplicates = 0
+        """Trades left out because this stream already had them (a snapshot after a reconnect)."""
         self.losses: deque[Loss] = deque(maxlen=LOSSES_KEPT)
         """What the overflow policy took, by type and reason (newest last)."""
+        self._decoder = Decoder()
         self._instance = uuid.uuid4().hex
         self._seq = 0
         self._stop = threading.Event()
@@ -116,10 +119,11 @@ class EventStream:
 
     def _receive(self, ctx: Any, msg: Any) -> None:
         if isinstance(msg, EventFrames):
-            batch = decode_frames(msg)
+            batch = self._decoder.decode(msg)
             self.received += len(batch.events)
             self.dropped += batch.dropped
             self.undecodable += batch.undecodable
+            self.duplicates += batch.duplicates
             self.losses.extend(batch.losses)
             for event in batch.events:
                 if self._callback is not None:

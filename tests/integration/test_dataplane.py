@@ -79,3 +79,29 @@ def test_every_trade_is_delivered_or_counted(hub: Hub, sim: Simulator) -> None:
     assert (stream.received, stream.dropped) == (plain["delivered"], plain["dropped"])
     assert len(seen) == stream.received and all(t.code in CODES for t in seen)
     stream.close()
+
+
+def test_every_trade_once_across_reconnects(hub: Hub, sim: Simulator) -> None:
+    # Issue 13: on every new socket Upbit (and the simulator) sends the last trade of each code
+    # as a SNAPSHOT; when no trade happened during the gap it is one the consumer already has.
+    # A slow market makes that the common case.
+    seen = []
+    stream = hub.stream(DataType.TRADE, CODES, name="once", callback=seen.append)
+    sim.set_rate(6.0)
+    try:
+        wait_for(lambda: {t.code for t in seen} == set(CODES), timeout=60, what="a trade of every code")
+        for _ in range(3):
+            reconnects = details(hub, "connection.public")["reconnects"]
+            sim.drop_all()
+            wait_for(lambda: details(hub, "connection.public")["reconnects"] > reconnects, timeout=30,
+                     what="a reconnect")
+            count = len(seen)
+            wait_for(lambda: len(seen) > count or stream.duplicates, timeout=30, what="trades again")
+            if stream.duplicates:
+                break
+        wait_for(lambda: stream.duplicates >= 1, timeout=30, what="a repeated snapshot trade left out")
+    finally:
+        sim.set_rate(0.0)
+        stream.close()
+    ids = [(t.code, t.sequential_id) for t in seen]
+    assert len(ids) == len(set(ids))
