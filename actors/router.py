@@ -53,7 +53,8 @@ from upbit_actors.messages import (
     UpbitError,
 )
 from upbit_actors.system.metrics.histogram import LatencyHistogram
-from upbit_actors.system.router.state import Delivery, RoutingState
+from upbit_actors.system.router.consumers import Delivery
+from upbit_actors.system.router.state import RoutingState
 from upbit_actors.system.wire.codec.peek import SEPARATOR, Peek, peek, peek_slow
 
 __all__ = ["RouterActor"]

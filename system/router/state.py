@@ -32,14 +32,22 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterable
 from typing import Any
 
-from attrs import define, field, frozen
+from attrs import define, field
 
 from upbit_actors.messages.common import PRIVATE_TYPES, DataType, Endpoint, StreamType
 from upbit_actors.messages.lifecycle import HubConfig
-from upbit_actors.messages.subscription import RoutingTable, StreamKey
+from upbit_actors.messages.subscription import RoutingTable
 from upbit_actors.system.registry.book import component_ref
+from upbit_actors.system.router.consumers import (
+    ACK_TIMEOUT,
+    MAX_BATCH_EVENTS,
+    Delivery,
+    Variant,
+    _Component,
+    _variant,
+    _Want,
+)
 from upbit_actors.system.router.outbox import ComponentBuffer, Outbox
-from upbit_actors.system.wire.requests import DEFAULT_DEPTH
 
 __all__ = [
     "ACK_TIMEOUT",
@@ -47,59 +55,6 @@ __all__ = [
     "Delivery",
     "RoutingState",
 ]
-
-MAX_BATCH_EVENTS: int = 500
-"""Events per ``EventBatch`` at most. THESPIAN.md measured ~50k deliveries/s at 100 events per
-message, so bigger batches buy little; the bound is message size: a 30-unit orderbook pickles to
-~1.7 KB (measured), so the worst batch stays near 850 KB, and a full subscribe burst (855
-snapshots, SPEC §10.12) takes two batches."""
-
-ACK_TIMEOUT: float = 5.0
-"""Seconds a batch may stay unacknowledged before the component counts as ready again (the ack
-was lost or the component does not ack). A Thespian round trip is ~1 ms (THESPIAN.md)."""
-
-Variant = tuple[int, float] | None
-"""Orderbook (depth, level) with defaults filled in (30, 0.0); None for every other type."""
-
-
-
-@frozen(kw_only=True)
-class Delivery:
-    """One batch for one component: send ``batch`` to ``component``."""
-
-    component: Any
-    """The address from the routing table."""
-    batch_id: int
-    """Acknowledge with ``batch_done(component, batch_id)``."""
-    items: tuple[Any, ...]
-    """The items (``Peek``: frame and routing facts), oldest first."""
-    dropped: int = 0
-    """Items dropped or replaced for this component since its previous batch."""
-    losses: tuple[Any, ...] = ()
-    """``dropped`` by type and reason (``Loss``)."""
-
-
-@define
-class _Want:
-    snapshot: bool = False
-    realtime: bool = False
-
-
-@define
-class _Component:
-    address: Any
-    name: str
-    outbox: Outbox
-    wants: dict[tuple[DataType, str | None, Variant], _Want] = field(factory=dict)
-    seen: set[tuple[DataType, str | None, Variant]] = field(factory=set)
-    """Keys this component got an event of (snapshot dedupe)."""
-
-
-def _variant(key: StreamKey) -> Variant:
-    if key.data_type is not DataType.ORDERBOOK:
-        return None
-    return (key.options.depth or DEFAULT_DEPTH, float(key.options.level or 0.0))
-
 
 def _event_code(event: Any) -> str | None:
     return getattr(event, "code", None)
