@@ -50,11 +50,12 @@ class HubConfig:
     """Protocol ping period; Upbit drops a socket idle for ~60 s live (SPEC §4)."""
     pong_timeout: float = 10.0
     """No pong (or any frame) within this after a ping: the link is dead."""
-    stall_timeout: float | None = 120.0
+    stall_timeout: float | None = 12.0
     """Public connection only: a set with streaming types that delivers no data frame for this
     long is a stalled link, and is reconnected (Upbit sends nothing for a broken subscription,
-    SPEC §2.2). Long by default, since an illiquid code is quiet by nature; None turns it off.
-    The private stream is silent by nature and never judged by this."""
+    SPEC §2.2). 12 s notices a stall within 15 s (issue 12); each stall in a row doubles it, up
+    to 8 times, for sets of quiet codes; None turns it off. An only_snapshot set and the
+    private stream are silent by nature and never judged by this."""
     connect_timeout: float = 5.0
     """Bound on the blocking TCP connect and WebSocket handshake."""
     backoff_initial: float = 0.5

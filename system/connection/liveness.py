@@ -8,10 +8,14 @@ a half-open TCP socket shows itself only by a missing pong. So:
 - a ping every ``ping_interval`` while open;
 - dead when no frame at all (pong, data, ``{"status":"UP"}``) arrived within ``pong_timeout``
   after a ping: a quiet stream that answers pings is alive;
-- optionally dead when a subscribed stream delivers no DATA frame for ``stall_timeout``
-  (Upbit sends nothing for a broken subscription, SPEC §2.2, §10.10). Off by default and meant for
-  busy public streams only: a quiet market, an only_snapshot-only set or a private stream is
-  silent by nature.
+- dead when a subscribed stream delivers no DATA frame for ``stall_timeout`` (Upbit sends
+  nothing for a broken subscription, SPEC §2.2, §10.10). The connection sets it for public sets
+  with streaming types only (``HubConfig.stall_timeout``, 12 s by default since issue 12: a 40 s
+  stall went unnoticed at 120 s); an only_snapshot-only set or a private stream is silent by
+  nature and never judged by it. A quiet market can be silent longer than that too: each stall
+  in a row doubles the timeout (up to ``STALL_MAX_FACTOR`` times), and a link that has streamed
+  ``STALL_CLEAR_AFTER`` seconds brings it back, so a quiet set is re-dialled now and then, not
+  every 12 s.
 
 Pure: every method takes ``now``. Exception tree: ``ValueError`` for bad parameters only.
 """
@@ -25,7 +29,15 @@ from attrs import define, field
 from upbit_actors.messages.lifecycle import HubConfig
 from upbit_actors.system.errors import ConfigError
 
-__all__ = ["LinkAction", "Liveness"]
+__all__ = ["STALL_CLEAR_AFTER", "STALL_MAX_FACTOR", "LinkAction", "Liveness"]
+
+STALL_MAX_FACTOR: int = 8
+"""Longest stall timeout, in multiples of ``stall_timeout`` (8 x 12 s: ~1.5 min), reached after
+three stalls in a row: a set quiet for minutes costs a reconnect every ~1.5 min at most."""
+
+STALL_CLEAR_AFTER: float = 60.0
+"""Seconds a link must stream (a data frame this long after it opened) before a stall counts as
+the first again; a real stall is fixed by the new socket, which then streams on."""
 
 
 class LinkAction(enum.StrEnum):
@@ -55,6 +67,9 @@ class Liveness:
     _last_frame: float = field(default=0.0, init=False)
     _data_clock: float | None = field(default=None, init=False)
     """Latest of the last data frame and the moment data became expected; None: not expected."""
+    _opened_at: float = field(default=0.0, init=False)
+    _stalls: int = field(default=0, init=False)
+    """Stall verdicts in a row (kept across sockets): the timeout doubles with each."""
 
     def __attrs_post_init__(self) -> None:
         if self.ping_interval <= 0 or self.pong_timeout <= 0:
@@ -73,7 +88,7 @@ class Liveness:
     def reset(self, now: float) -> None:
         """A new socket opened at ``now``: first ping one interval later, no data expected yet."""
         self._open = True
-        self._last_ping = self._last_frame = now
+        self._last_ping = self._last_frame = self._opened_at = now
         self._unanswered_ping = None
         self._data_clock = None
 
@@ -89,6 +104,8 @@ class Liveness:
         self._unanswered_ping = None
         if data and self._data_clock is not None:
             self._data_clock = max(self._data_clock, now)
+        if data and self._stalls and now - self._opened_at >= STALL_CLEAR_AFTER:
+            self._stalls = 0
 
     on_pong = on_frame
 
@@ -109,14 +126,34 @@ class Liveness:
         elif self._data_clock is None:
             self._data_clock = now
 
+    def on_judged_dead(self, now: float) -> bool:
+        """The connection acts on a ``DEAD`` verdict at ``now``; True when it was a data stall
+        (then the next stall timeout is doubled, see the module docstring)."""
+        stalled = self._stall_at() is not None and now >= self._stall_at()
+        if stalled:
+            self._stalls += 1
+        return stalled
+
     # -- decisions ------------------------------------------------------------------------
+
+    @property
+    def current_stall_timeout(self) -> float | None:
+        """``stall_timeout`` doubled per stall in a row, at most ``STALL_MAX_FACTOR`` times."""
+        if self.stall_timeout is None:
+            return None
+        return self.stall_timeout * min(2 ** min(self._stalls, 16), STALL_MAX_FACTOR)
+
+    def _stall_at(self) -> float | None:
+        if self.stall_timeout is None or self._data_clock is None:
+            return None
+        return self._data_clock + self.current_stall_timeout
 
     def _dead_at(self) -> float | None:
         times = []
         if self._unanswered_ping is not None:
             times.append(self._unanswered_ping + self.pong_timeout)
-        if self.stall_timeout is not None and self._data_clock is not None:
-            times.append(self._data_clock + self.stall_timeout)
+        if (stall_at := self._stall_at()) is not None:
+            times.append(stall_at)
         return min(times) if times else None
 
     def next_action(self, now: float) -> LinkAction | None:

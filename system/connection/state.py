@@ -14,6 +14,9 @@ Phases::
 
 The private link is never judged by silence (no stall check): pings alone keep it (SPEC §3.5-3.6).
 
+Reconnect pacing (issue 12, rules in ``backoff``): data resets the backoff; a failed handshake
+(``retry`` while ``connecting``) is retried within ``REFUSED_CAP``, except Upbit's 418 block.
+
 Pure: no thespian, socket, time or random; ``now`` and ``rng`` come in. Exception tree: none of
 its own (``ValueError`` from the policies for bad configuration).
 """
@@ -32,10 +35,11 @@ from upbit_actors.system.connection.auth import PrivateAuth, check_frames
 from upbit_actors.system.connection.backoff import Backoff, Uniform
 from upbit_actors.system.connection.liveness import LinkAction, Liveness
 
-__all__ = ["STABLE_AFTER", "ConnectionState", "Lost", "Phase", "Want"]
+__all__ = ["BLOCKED_STATUS", "ConnectionState", "Lost", "Phase", "Want"]
 
-STABLE_AFTER = 30.0
-"""A connection open this long resets the backoff to an immediate first retry."""
+BLOCKED_STATUS = "HTTP 418"
+"""How the connection actor's reason names Upbit's block (``handshake refused: HTTP 418``):
+retrying fast would lengthen it (SPEC §5), so no ``REFUSED_CAP`` then."""
 
 
 class Phase(enum.StrEnum):
@@ -210,18 +214,23 @@ class ConnectionState:
             self.last_error = check.error
         if check.refused:
             return True
-        if check.served and self.private:
-            self.auth.served()
+        if check.served:
+            self.backoff.on_data(now)  # a link that serves data resets the backoff
+            if self.private:
+                self.auth.served()
         return False
 
     def keepalive(self, now: float, reading: bool = True) -> LinkAction | None:
         """The periodic check while a socket is open: ping, dead, or nothing. While we do not
         read the socket (``reading`` False: the router is behind), silence is ours, not the
         server's: the link is not judged dead (pongs wait in the socket)."""
-        if now - self.opened_at > STABLE_AFTER:
-            self.backoff.reset()
+        self.backoff.check_stable(now)  # a quiet link (private) proves itself by staying up
         action = self.liveness.next_action(now)
-        return None if action is LinkAction.DEAD and not reading else action
+        if action is LinkAction.DEAD:
+            if not reading:
+                return None
+            self.liveness.on_judged_dead(now)
+        return action
 
     def retry_due(self) -> bool:
         """The ``retry`` timer fired: True when a handshake should be asked for now."""
@@ -241,12 +250,14 @@ class ConnectionState:
         return Lost(reason, None) if had_link else None
 
     def retry(self, reason: str, floor: float = 0.0) -> Lost | None:
-        """Schedule a reconnect (none, and idle, when nothing is wanted)."""
+        """Schedule a reconnect (none, and idle, when nothing is wanted). Called while
+        ``connecting``, the handshake failed: the delay stays short unless Upbit blocks us."""
+        refused = self.phase is Phase.CONNECTING and BLOCKED_STATUS not in reason
         self.last_error = reason
         if not self.wants_streams:
             self.phase = Phase.IDLE
             return None
-        delay = max(self.backoff.next_delay(), floor)
+        delay = max(self.backoff.on_closed(refused=refused), floor)
         self.reconnects += 1
         self.phase = Phase.BACKOFF
         return Lost(reason, delay)

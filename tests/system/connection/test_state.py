@@ -8,8 +8,9 @@ from upbit_actors.messages.auth import AuthFailed
 from upbit_actors.messages.common import DataType, Endpoint
 from upbit_actors.messages.lifecycle import HubConfig
 from upbit_actors.messages.subscription import MergedSubscription, WireStream
+from upbit_actors.system.connection.backoff import DEFAULT_STABLE_AFTER as STABLE_AFTER
 from upbit_actors.system.connection.liveness import LinkAction
-from upbit_actors.system.connection.state import STABLE_AFTER, ConnectionState, Lost, Phase, Want
+from upbit_actors.system.connection.state import ConnectionState, Lost, Phase, Want
 
 PUB, PRIV = Endpoint.PUBLIC, Endpoint.PRIVATE
 CONFIG = HubConfig(max_auth_failures=3, backoff_initial=0.5, backoff_max=4.0, ping_interval=20.0,
@@ -108,11 +109,10 @@ def test_a_lost_socket_retries_with_backoff() -> None:
 
 def test_a_stable_socket_resets_the_backoff() -> None:
     conn = opened(now=0.0)
-    conn.retry("x")
-    conn.retry("x")
-    assert conn.keepalive(STABLE_AFTER) == LinkAction.PING  # 20 s ping interval passed
+    conn.backoff.attempts = 2  # two failures before this socket opened
+    assert conn.keepalive(STABLE_AFTER - 0.1) is None
     assert conn.backoff.attempts == 2  # not past STABLE_AFTER yet
-    conn.keepalive(STABLE_AFTER + 0.1)
+    conn.keepalive(STABLE_AFTER)
     assert conn.backoff.attempts == 0
 
 
