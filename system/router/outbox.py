@@ -44,8 +44,12 @@ from upbit_actors.messages.subscription import Delivery, Policy
 from upbit_actors.system.errors import ConfigError
 from upbit_actors.system.router.policy import BLOCK_HARD_LIMIT, resolve
 
-__all__ = ["LOSS_CODES", "ComponentBuffer", "Outbox"]
+__all__ = ["CONSUMER_CREDIT", "LOSS_CODES", "ComponentBuffer", "Outbox"]
 
+CONSUMER_CREDIT: int = 2
+"""Batches a consumer may have unacknowledged. With one, every new event waited for the ack of
+the batch in flight (a round trip of 1-3 ms) and latest-kind events were conflated whenever a
+second one of a code arrived meanwhile; with two, one batch is handled while the next crosses."""
 LOSS_CODES: int = 20
 """Codes listed in one ``Loss`` at most (the count is always complete)."""
 _CONFLATED = frozenset({"replaced", "throttled"})
@@ -97,12 +101,20 @@ class ComponentBuffer:
             self._reindex()
 
     # -- in ---------------------------------------------------------------------------------
-    def push(self, item: Any, wkey: tuple[Any, ...], now: float, wall: float = 0.0) -> None:
-        """Add ``item`` of routing key ``wkey`` (type, code, book) at ``now`` (monotonic)."""
+    def push(self, item: Any, wkey: tuple[Any, ...], now: float, wall: float = 0.0,
+             behind: bool = True) -> None:
+        """Add ``item`` of routing key ``wkey`` (type, code, book) at ``now`` (monotonic).
+
+        ``behind``: the consumer has no credit left, so what it cannot take now waits. A consumer
+        with credit takes everything of this routing pass at its end: then even latest-kind
+        events are kept each (a policy is for a consumer that falls behind)."""
         t = item.data_type
         policy = self.policy(t)
         kind = policy.policy
-        if kind is Policy.LATEST:
+        if kind is Policy.LATEST and not behind:
+            self._seq += 1
+            self._add(("#", self._seq), item, now, wall, move=False)
+        elif kind is Policy.LATEST:
             if t in CANDLE_TYPES:
                 self._add(("C", wkey, item.candle_date_time_utc), item, now, wall, move=False)
                 self._bound(t, policy.limit, "overflow", wall)
@@ -223,44 +235,54 @@ class ComponentBuffer:
 
 @define
 class Outbox:
-    """A consumer's buffer plus its flow-control state and delivery counters."""
+    """A consumer's buffer plus its flow-control state (credit) and delivery counters."""
 
     buffer: ComponentBuffer
-    in_flight: int | None = None
-    """Id of the batch awaiting its ack."""
-    in_flight_since: float = 0.0
+    credit: int = CONSUMER_CREDIT
+    """Batches this consumer may have unacknowledged."""
+    _in_flight: dict[int, float] = field(factory=dict, init=False)
+    """Batch id -> when it was sent."""
     delivered: int = 0
     batches: int = 0
     ack_timeouts: int = 0
     """Acks assumed after the timeout (lost, or a consumer that does not ack)."""
 
+    @property
+    def in_flight(self) -> int:
+        return len(self._in_flight)
+
     def free(self, now: float, ack_timeout: float) -> bool:
-        """No batch in flight (an overdue one counts as acknowledged)."""
-        if self.in_flight is not None and now - self.in_flight_since >= ack_timeout:
-            self.in_flight = None
+        """Credit left for another batch (an overdue one counts as acknowledged)."""
+        for batch_id in [b for b, sent in self._in_flight.items() if now - sent >= ack_timeout]:
+            del self._in_flight[batch_id]
             self.ack_timeouts += 1
-        return self.in_flight is None
+        return len(self._in_flight) < self.credit
+
+    @property
+    def behind(self) -> bool:
+        """Every credit is in use: what arrives now waits, under the overflow policies."""
+        return len(self._in_flight) >= self.credit
 
     def take(self, batch_id: int, now: float, max_events: int) -> tuple[tuple[Any, ...], int, tuple[Loss, ...]]:
         """The next batch (items, losses not yet reported), now in flight under ``batch_id``."""
         events, dropped, losses = self.buffer.take(max_events)
-        self.in_flight, self.in_flight_since = batch_id, now
+        self._in_flight[batch_id] = now
         self.delivered += len(events)
         self.batches += 1
         return events, dropped, losses
 
     def done(self, batch_id: int | None) -> bool:
-        """Ack ``batch_id`` (None: whatever is in flight); False for a stale or repeated ack."""
-        if self.in_flight is None or batch_id not in (None, self.in_flight):
-            return False
-        self.in_flight = None
-        return True
+        """Ack ``batch_id`` (None: the oldest in flight); False for a stale or repeated ack."""
+        if batch_id is None:
+            batch_id = next(iter(self._in_flight), None)
+        return self._in_flight.pop(batch_id, None) is not None
 
     def ack_deadline(self, ack_timeout: float) -> float | None:
-        """When an unacknowledged batch stops holding back waiting events; None if none wait."""
-        if self.in_flight is None or not len(self.buffer):
+        """When the oldest unacknowledged batch stops holding back waiting events; None if none
+        wait for credit."""
+        if not self.behind or not len(self.buffer):
             return None
-        return self.in_flight_since + ack_timeout
+        return min(self._in_flight.values()) + ack_timeout
 
     def status(self) -> dict[str, Any]:
         buffer = self.buffer
@@ -270,7 +292,7 @@ class Outbox:
             "batches": self.batches,
             "dropped": buffer.dropped,
             "replaced": buffer.replaced,
-            "in_flight": self.in_flight is not None,
+            "in_flight": len(self._in_flight),
             "ack_timeouts": self.ack_timeouts,
             "losses": {f"{t.value}/{reason}": n for (t, reason), n in sorted(buffer.totals.items())},
             "policies": {t.value: p.policy.value for t, p in sorted(buffer._policies.items())},

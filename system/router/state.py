@@ -47,7 +47,7 @@ from upbit_actors.system.router.consumers import (
     _variant,
     _Want,
 )
-from upbit_actors.system.router.outbox import ComponentBuffer, Outbox
+from upbit_actors.system.router.outbox import CONSUMER_CREDIT, ComponentBuffer, Outbox
 
 __all__ = [
     "ACK_TIMEOUT",
@@ -68,6 +68,8 @@ class RoutingState:
     """HubConfig.buffer_limit: candles + trades/myOrder/myAsset held per component."""
     max_batch: int = MAX_BATCH_EVENTS
     ack_timeout: float = ACK_TIMEOUT
+    credit: int = CONSUMER_CREDIT
+    """Batches per consumer unacknowledged at most (``system.router.outbox``)."""
     _components: dict[Hashable, _Component] = field(factory=dict, init=False)
     _index: dict[tuple[DataType, str | None], dict[Variant, dict[Hashable, _Want]]] = field(
         factory=dict, init=False
@@ -103,7 +105,7 @@ class RoutingState:
             ref = component_ref(route.component)
             comp = old.get(ref) or _Component(
                 address=route.component, name=route.name,
-                outbox=Outbox(ComponentBuffer(self.buffer_limit, dict(route.delivery))),
+                outbox=Outbox(ComponentBuffer(self.buffer_limit, dict(route.delivery)), self.credit),
             )
             comp.address, comp.name = route.component, route.name
             comp.outbox.buffer.set_delivery(dict(route.delivery))
@@ -221,7 +223,7 @@ class RoutingState:
 
     def _push(self, comp: _Component, wkey: tuple[DataType, str | None, Variant], event: Any) -> None:
         comp.seen.add(wkey)
-        comp.outbox.buffer.push(event, wkey, self._now, self._wall)
+        comp.outbox.buffer.push(event, wkey, self._now, self._wall, behind=comp.outbox.behind)
 
     # -- flow control ---------------------------------------------------------------------
 

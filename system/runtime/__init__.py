@@ -20,7 +20,7 @@ module             what it is for
 ``errors``         the exception tree
 =================  ================================================================================
 
-Importing this package applies the loopback, quiet and unpickle patches (``loopback`` first).
+Importing this package applies the loopback, quiet, transport and unpickle patches (``loopback`` first).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from __future__ import annotations
 from upbit_actors.system.runtime import (
     loopback,  # first: patch before any other Thespian import here
     quiet,  # noqa: F401  (importing makes Thespian's debug text lazy)
+    transport,  # noqa: F401  (importing: a full socket waits on select, not a 20 ms pause)
     unpickle,  # noqa: F401  (importing restricts what Thespian unpickles)
 )
 from upbit_actors.system.runtime.attach import attach, detach

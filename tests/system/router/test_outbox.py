@@ -104,7 +104,7 @@ def test_block_never_drops_and_tells_once_when_behind() -> None:
 
 
 def test_outbox_one_batch_in_flight_and_ack_timeout() -> None:
-    box = Outbox(ComponentBuffer(10))
+    box = Outbox(ComponentBuffer(10), credit=1)
     push(box.buffer, Ev(T.TRADE, "A"))
     assert box.free(0.0, 5.0)
     box.take(1, 0.0, 10)

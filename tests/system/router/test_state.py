@@ -68,7 +68,7 @@ def drain(state: RoutingState, now: float = 0.0) -> dict[Any, list[Any]]:
 
 
 def test_events_go_only_to_components_holding_the_type_and_code() -> None:
-    s = RoutingState()
+    s = RoutingState(credit=1)
     s.on_routes_changed(table(1, a=[key(T.TICKER, "KRW-BTC")], b=[key(T.TICKER, "KRW-ETH"), key(T.TRADE, "KRW-BTC")]), 0)
     events = [Ev(T.TICKER, "KRW-BTC", n=1), Ev(T.TICKER, "KRW-ETH", n=2), Ev(T.TRADE, "KRW-BTC", n=3), Ev(T.TRADE, "KRW-XRP")]
     assert s.on_events(PUB, 1, events) == 3
@@ -78,7 +78,7 @@ def test_events_go_only_to_components_holding_the_type_and_code() -> None:
 
 def test_private_events() -> None:
     # SPEC §3.5: myOrder matches a code key or the all-markets key; §3.6 myAsset has no code.
-    s = RoutingState()
+    s = RoutingState(credit=1)
     s.on_routes_changed(
         table(1, a=[key(T.MY_ORDER, "KRW-BTC")], b=[key(T.MY_ORDER, None), key(T.MY_ASSET, None)], c=[key(T.MY_ASSET, None)]), 0
     )
@@ -89,7 +89,7 @@ def test_private_events() -> None:
 
 def test_orderbook_depths_of_one_code_are_told_apart_by_the_book() -> None:
     # SPEC §2.2: the wire code has no .N suffix; §3.3: Upbit pads to the requested depth.
-    s = RoutingState()
+    s = RoutingState(credit=1)
     s.on_routes_changed(
         table(1, a=[key(T.ORDERBOOK, "KRW-BTC", depth=5)], b=[key(T.ORDERBOOK, "KRW-BTC")], c=[key(T.ORDERBOOK, "KRW-BTC", depth=15)]), 0
     )
@@ -101,7 +101,7 @@ def test_orderbook_depths_of_one_code_are_told_apart_by_the_book() -> None:
 
 
 def test_one_depth_only_takes_every_book_of_the_code() -> None:
-    s = RoutingState()
+    s = RoutingState(credit=1)
     s.on_routes_changed(table(1, a=[key(T.ORDERBOOK, "KRW-BTC", depth=15)]), 0)
     odd = book("KRW-BTC", 12)
     s.on_events(PUB, 1, [odd])
@@ -109,7 +109,7 @@ def test_one_depth_only_takes_every_book_of_the_code() -> None:
 
 
 def test_orderbook_levels_are_told_apart() -> None:
-    s = RoutingState()
+    s = RoutingState(credit=1)
     s.on_routes_changed(table(1, a=[key(T.ORDERBOOK, "KRW-BTC", level=10000.0)], b=[key(T.ORDERBOOK, "KRW-BTC")]), 0)
     grouped, plain = book("KRW-BTC", level=10000.0), book("KRW-BTC")
     s.on_events(PUB, 1, [grouped, plain])
@@ -119,7 +119,7 @@ def test_orderbook_levels_are_told_apart() -> None:
 
 
 def test_flags() -> None:
-    s = RoutingState()
+    s = RoutingState(credit=1)
     s.on_routes_changed(
         table(1, snap=[key(T.TICKER, "KRW-A", only_snapshot=True)], rt=[key(T.TICKER, "KRW-A", only_realtime=True)], both=[key(T.TICKER, "KRW-A")]), 0
     )
@@ -127,7 +127,23 @@ def test_flags() -> None:
     s.on_events(PUB, 1, [first])
     s.on_events(PUB, 1, [second])
     got = drain(s)
-    assert got == {"snap": [first], "rt": [second], "both": [second]}  # "both" got first, then the newer replaced it
+    assert got == {"snap": [first], "rt": [second], "both": [first, second]}  # free: nothing conflated
+
+
+def test_latest_conflates_only_while_a_consumer_has_no_credit_left() -> None:
+    s = RoutingState(credit=2)
+    s.on_routes_changed(table(1, a=[key(T.TICKER, "KRW-A")]), 0)
+    ticks = [Ev(T.TICKER, "KRW-A", RT, n) for n in range(6)]
+    s.on_events(PUB, 1, ticks[:2])  # credit left: both go, in one batch
+    one = s.take_batch("a", 0.0)
+    s.on_events(PUB, 1, ticks[2:3])  # one credit left: goes in the next batch
+    two = s.take_batch("a", 0.0)
+    s.on_events(PUB, 1, ticks[3:])  # no credit: the newest per code waits
+    assert [e.n for e in one.items] == [0, 1] and [e.n for e in two.items] == [2]
+    assert s.take_batch("a", 0.0) is None
+    s.batch_done("a", one.batch_id)
+    three = s.take_batch("a", 0.0)
+    assert [e.n for e in three.items] == [5] and three.dropped == 2
 
 
 # -- snapshot dedupe and the join cache ------------------------------------------------------
@@ -135,7 +151,7 @@ def test_flags() -> None:
 
 def test_resend_snapshots_are_not_repeated_on_the_same_connection() -> None:
     # SPEC §2.1 rule 2: every resend brings fresh SNAPSHOTs for all codes.
-    s = RoutingState()
+    s = RoutingState(credit=1)
     s.on_routes_changed(table(1, a=[key(T.TRADE, "KRW-A")]), 0)
     s.on_events(PUB, 1, [Ev(T.TRADE, "KRW-A", SNAP, 1), Ev(T.TRADE, "KRW-A", RT, 2)])
     assert len(drain(s)["a"]) == 2
@@ -148,7 +164,7 @@ def test_resend_snapshots_are_not_repeated_on_the_same_connection() -> None:
 
 
 def test_only_snapshot_holders_get_one_snapshot_even_across_reconnects() -> None:
-    s = RoutingState()
+    s = RoutingState(credit=1)
     s.on_routes_changed(table(1, a=[key(T.TICKER, "KRW-A", only_snapshot=True)]), 0)
     s.on_events(PUB, 1, [Ev(T.TICKER, "KRW-A", SNAP, 1)])
     s.on_events(PUB, 2, [Ev(T.TICKER, "KRW-A", SNAP, 2)])
@@ -156,7 +172,7 @@ def test_only_snapshot_holders_get_one_snapshot_even_across_reconnects() -> None
 
 
 def test_a_joining_component_gets_the_cached_latest_at_once() -> None:
-    s = RoutingState()
+    s = RoutingState(credit=1)
     s.on_routes_changed(table(1, a=[key(T.TICKER, "KRW-A"), key(T.MY_ASSET, None)]), 0)
     latest = Ev(T.TICKER, "KRW-A", RT, 2)
     s.on_events(PUB, 1, [Ev(T.TICKER, "KRW-A", SNAP, 1), latest])
@@ -173,7 +189,7 @@ def test_a_joining_component_gets_the_cached_latest_at_once() -> None:
 
 
 def test_resubscribing_gets_the_cached_event_again() -> None:
-    s = RoutingState()
+    s = RoutingState(credit=1)
     s.on_routes_changed(table(1, a=[key(T.TICKER, "KRW-A")], b=[key(T.TICKER, "KRW-A")]), 0)
     latest = Ev(T.TICKER, "KRW-A", SNAP)
     s.on_events(PUB, 1, [latest])
@@ -183,7 +199,7 @@ def test_resubscribing_gets_the_cached_event_again() -> None:
 
 
 def test_stale_or_repeated_tables_are_ignored_and_dropped_routes_stop() -> None:
-    s = RoutingState()
+    s = RoutingState(credit=1)
     s.on_routes_changed(table(5, a=[key(T.TICKER, "KRW-A")]), 0)
     assert s.on_routes_changed(table(4, a=[]), 0) == []
     s.on_events(PUB, 1, [Ev(T.TICKER, "KRW-A")])
@@ -196,7 +212,7 @@ def test_stale_or_repeated_tables_are_ignored_and_dropped_routes_stop() -> None:
 
 
 def test_in_flight_component_accumulates_with_the_overflow_policy() -> None:
-    s = RoutingState(buffer_limit=3)
+    s = RoutingState(credit=1, buffer_limit=3)
     s.on_routes_changed(table(1, a=[key(T.TICKER, "KRW-A"), key(T.TRADE, "KRW-A"), key(T.ORDERBOOK, "KRW-A")]), 0)
     s.on_events(PUB, 1, [Ev(T.TRADE, "KRW-A", n=0)])
     first = s.take_batch("a", 0.0)
@@ -216,7 +232,7 @@ def test_in_flight_component_accumulates_with_the_overflow_policy() -> None:
 
 
 def test_one_batch_per_component_per_pass_and_bounded_batch_size() -> None:
-    s = RoutingState(max_batch=2)
+    s = RoutingState(credit=1, max_batch=2)
     s.on_routes_changed(table(1, a=[key(T.TRADE, "KRW-A")]), 0)
     s.on_events(PUB, 1, [Ev(T.TRADE, "KRW-A", n=i) for i in range(5)])
     (d,) = s.take_batches(0.0)
@@ -226,7 +242,7 @@ def test_one_batch_per_component_per_pass_and_bounded_batch_size() -> None:
 
 
 def test_a_lost_ack_times_out() -> None:
-    s = RoutingState(ack_timeout=5.0)
+    s = RoutingState(credit=1, ack_timeout=5.0)
     s.on_routes_changed(table(1, a=[key(T.TRADE, "KRW-A")]), 0)
     s.on_events(PUB, 1, [Ev(T.TRADE, "KRW-A", n=1)])
     d1 = s.take_batch("a", 10.0)
@@ -241,7 +257,7 @@ def test_a_lost_ack_times_out() -> None:
 
 
 def test_removed_component_and_unknown_acks() -> None:
-    s = RoutingState()
+    s = RoutingState(credit=1)
     s.on_routes_changed(table(1, a=[key(T.TRADE, "KRW-A")]), 0)
     s.on_events(PUB, 1, [Ev(T.TRADE, "KRW-A")])
     s.remove_component("a")
@@ -251,7 +267,7 @@ def test_removed_component_and_unknown_acks() -> None:
 
 def test_unhashable_addresses() -> None:
     a = ActorAddress("T|127.0.0.1:5")
-    s = RoutingState()
+    s = RoutingState(credit=1)
     s.on_routes_changed(RoutingTable(generation=1, routes=[Route(component=a, name="bot", keys=[key(T.TICKER, "KRW-A")])]), 0)
     s.on_events(PUB, 1, [Ev(T.TICKER, "KRW-A")])
     (d,) = s.take_batches(0)
@@ -289,7 +305,7 @@ def test_real_events() -> None:
                     timestamp=1, stream_type=RT)
     asset = MyAsset(asset_uuid="a", assets=[AssetBalance(currency="KRW", balance=1, locked=0)], asset_timestamp=1,
                     timestamp=1, stream_type=RT)
-    s = RoutingState()
+    s = RoutingState(credit=1)
     s.on_routes_changed(table(1, a=[key(T.ORDERBOOK, "KRW-BTC", depth=5), key(T.CANDLE_1M, "KRW-BTC"),
                                     key(T.MY_ORDER, None), key(T.MY_ASSET, None)]), 0)
     s.take_batch("a", 0)  # nothing yet
@@ -303,7 +319,7 @@ def test_real_events() -> None:
 
 
 def test_older_tables_and_non_events_are_ignored() -> None:
-    s = RoutingState()
+    s = RoutingState(credit=1)
     s.on_routes_changed(table(1, a=[key(T.TICKER, "KRW-A")]), 0)
     s.on_routes_changed(table(9, a=[key(T.TRADE, "KRW-A")]), 0)
     s.on_routes_changed(table(2, a=[key(T.TICKER, "KRW-A")]), 0)  # ignored: older

@@ -29,3 +29,19 @@ def test_a_round_trip_never_describes_the_message(hub: SystemHandle, tmp_path: P
         reply = ask_for(hub.asys, probe, Do("echo", Noisy(str(trace))), Done)
         assert reply.value == Noisy(str(trace))
     assert not trace.exists(), trace.read_text()
+
+
+def test_the_transport_patch_is_applied() -> None:
+    from upbit_actors.system.runtime import transport
+
+    assert transport.applied()
+
+
+def test_a_big_message_crosses_without_the_backoff_pause(hub: SystemHandle, tmp_path: Path) -> None:
+    # A 4 MB payload fills the socket buffer many times over: each EAGAIN cost Thespian a 20 ms+
+    # pause before (system.runtime.transport). Round trips of it must all arrive intact.
+    probe = hub.asys.createActor(Probe)
+    payload = bytes(range(256)) * (4 * 1024 * 4)
+    for _ in range(3):
+        reply = ask_for(hub.asys, probe, Do("echo", payload), Done, timeout=30)
+        assert reply.value == payload
