@@ -16,7 +16,7 @@ from typing import Any
 from upbit_actors import Component, DataType
 from upbit_actors.tools.bench.pipeline_stats import Recorder
 
-__all__ = ["ProbeComponent"]
+__all__ = ["ProbeComponent", "SlowComponent"]
 
 
 class ProbeComponent(Component):
@@ -41,3 +41,16 @@ class ProbeComponent(Component):
 
     def status_details(self) -> dict:
         return {**super().status_details(), "probe": self.recorder.snapshot(time.time()).as_dict()}
+
+
+class SlowComponent(Component):
+    """Subscribes like ``ProbeComponent`` and spends ``params['delay']`` seconds per event: the
+    slow neighbour of the slow-beside-fast case (issue 16). Its policy: the defaults."""
+
+    def on_start(self) -> None:
+        codes = list(self.params.get("codes", ()))
+        for name in self.params.get("types", ("ticker", "trade")):
+            self.subscribe(DataType(name), codes)
+
+    def on_batch(self, batch: Any) -> None:
+        time.sleep(self.params.get("delay", 0.002) * len(batch.events))

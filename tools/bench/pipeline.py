@@ -98,15 +98,19 @@ def _label(label: str) -> str:
     return label if label == "max" else str(int(float(label)))
 
 
+SLOW_NEIGHBOUR = 0.002
+"""Seconds per event of the slow component beside the measured one (500 events/s at most)."""
+
+
 def _start(stack: contextlib.ExitStack, s: argparse.Namespace, logs: str) -> list[Any]:
-    """Four simulators and four readers, each stopped by the stack whatever happens; each tree
-    logs to ``logs/<reader>.log``."""
+    """Five simulators and five readers (the fifth: one component beside a slow one, issue 16),
+    each stopped by the stack whatever happens; each tree logs to ``logs/<reader>.log``."""
     from upbit_actors.tools.bench.pipeline_readers import BareReader, ComponentReader, StreamReader
     from upbit_actors.tools.bench.pipeline_sim import SimProcess
     from upbit_actors.tools.bench.pipeline_steps import wait_flowing
 
     sims = []
-    for _ in range(4):
+    for _ in range(5):
         sim = SimProcess(s.markets)
         stack.callback(sim.stop)
         sims.append(sim.start())
@@ -114,7 +118,9 @@ def _start(stack: contextlib.ExitStack, s: argparse.Namespace, logs: str) -> lis
     readers = [BareReader("baseline", sims[0], codes, s.types),
                ComponentReader("component", sims[1], codes, s.types, 1, log_file=f"{logs}/component.log"),
                StreamReader("stream", sims[2], codes, s.types, log_file=f"{logs}/stream.log"),
-               ComponentReader("ten", sims[3], codes, s.types, s.components, log_file=f"{logs}/ten.log")]
+               ComponentReader("ten", sims[3], codes, s.types, s.components, log_file=f"{logs}/ten.log"),
+               ComponentReader("by-slow", sims[4], codes, s.types, 1, log_file=f"{logs}/by-slow.log",
+                               slow=SLOW_NEIGHBOUR)]
     for reader in readers:
         stack.callback(reader.stop)
         began = time.monotonic()
@@ -210,7 +216,7 @@ def run(args: argparse.Namespace) -> int:
     with contextlib.ExitStack() as outer:
         logs = args.tree_logs or outer.enter_context(tempfile.TemporaryDirectory(prefix="bench-pipeline-"))
         figures = _measure_all(s, logs)
-        tree_logs = {name: _log_summary(f"{logs}/{name}.log") for name in ("component", "stream", "ten")}
+        tree_logs = {name: _log_summary(f"{logs}/{name}.log") for name in ("component", "stream", "ten", "by-slow")}
     for name, log in tree_logs.items():
         if log["levels"]:
             print(f"{name} tree logged {log['levels']}; most often: "

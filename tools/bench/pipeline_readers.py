@@ -216,16 +216,21 @@ class ComponentReader(_HubReader):
     """``count`` ``ProbeComponent`` s in one tree, all subscribed to the same set."""
 
     def __init__(self, name: str, sim: SimProcess, codes: list[str], types: tuple[str, ...],
-                 count: int, *, log_file: str | None = None) -> None:
+                 count: int, *, log_file: str | None = None, slow: float = 0.0) -> None:
         super().__init__(name, sim, codes, types, log_file=log_file)
         self.names = [f"probe-{i}" for i in range(count)]
+        self.slow = slow
+        """Seconds per event of a slow neighbour in the same tree (0: none); it is not measured."""
 
     def start(self) -> None:
-        from upbit_actors.tools.bench.components import ProbeComponent
+        from upbit_actors.tools.bench.components import ProbeComponent, SlowComponent
 
         self._start_hub()
         for name in self.names:
             self.hub.spawn(ProbeComponent, name, codes=list(self.codes), types=list(self.types))
+        if self.slow:
+            self.hub.spawn(SlowComponent, "slow", codes=list(self.codes), types=list(self.types),
+                           delay=self.slow)
 
     def sample(self) -> Sample:
         status, cpu = _bracket(self._tree_cpu, self._status)
