@@ -49,7 +49,7 @@ __all__ = ["OFF_WORDS", "PRESETS", "build_config", "check_config", "field_docs",
            "settings_table"]
 
 PRESETS: dict[str, dict[str, Any]] = {
-    "low-latency": {"merge_window": 0.02, "pong_timeout": 5.0, "stall_timeout": 30.0,
+    "low-latency": {"merge_window": 0.02, "pong_timeout": 5.0, "stall_timeout": 8.0,
                     "connect_timeout": 3.0, "backoff_initial": 0.1, "backoff_max": 5.0},
     "many-codes": {"format": "SIMPLE", "merge_window": 0.5, "buffer_limit": 100_000,
                    "stall_timeout": 300.0},
@@ -58,7 +58,7 @@ PRESETS: dict[str, dict[str, Any]] = {
 """Named starting points; a file's or a caller's own settings override them."""
 PRESET_DOCS: dict[str, str] = {
     "low-latency": "subscription changes sent within 20 ms, a dead link noticed and re-dialled "
-                   "sooner (pong 5 s, stall 30 s, backoff 0.1-5 s)",
+                   "sooner (pong 5 s, stall 8 s, backoff 0.1-5 s)",
     "many-codes": "SIMPLE frames (smaller), changes folded over 0.5 s (far from the rate limit), "
                   "100k events buffered per component, stall judged after 300 s (quiet codes)",
     "gui": "changes of clicks folded over 0.2 s, 1,000 events buffered per component (a view "
