@@ -11,9 +11,9 @@ import pytest
 
 from tests.cli.conftest import run_cli
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
-READERS = {"baseline", "component", "stream", "ten"}
+READERS = {"baseline", "component", "stream", "ten", "by-slow"}
 STEP_KEYS = {"rate", "configured", "offered_per_s", "delivered_per_s", "per_consumer_per_s", "latency_ms",
              "cpu_us_per_event", "cpu_cores", "step"}
 SUMMARY_KEYS = {"rate", "offered_per_s", "delivered_per_s", "per_consumer_per_s", "events_ratio",
