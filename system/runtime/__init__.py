@@ -9,6 +9,7 @@ module             what it is for
 ``bases``          Thespian system bases that only start fresh, or only attach
 ``processes``      the processes of a system (its session), waiting for them, killing exact pids
 ``stdio``          keep the starter's stdout out of the system's processes
+``scrub``          remove the API keys from the environment (exec-time block too) before forking
 ``starter``        ``start_system`` / ``stop_system`` / ``running_system``, stale-system handling
 ``attach``         ``attach`` / ``detach`` for tools
 ``onexit``         ``stop_on_exit``: stop the system at exit and on SIGTERM

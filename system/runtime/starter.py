@@ -6,9 +6,11 @@
 2. looks at the admin port: a stale Thespian admin there (a crashed earlier run) is refused with
    ``StaleSystemError`` unless ``stop_stale=True`` asks to shut it down first; anything else
    listening is a ``PortBusyError``;
-3. starts a fresh admin through ``FreshAdminBase`` (never attaches), with our ``logDefs``, while
+3. removes the API key variables from the starter's environment, the exec-time block included
+   (``scrub``), so that no process of the system has them in ``/proc/PID/environ``;
+4. starts a fresh admin through ``FreshAdminBase`` (never attaches), with our ``logDefs``, while
    the starter's stdin/stdout are pointed at /dev/null so that no system process inherits them;
-4. records the system's processes: the admin calls ``setsid()``, so every process of the system
+5. records the system's processes: the admin calls ``setsid()``, so every process of the system
    (admin, logger, actors, orphans) is in the admin's session (see ``processes``).
 
 ``stop_system`` asks Thespian to shut down, then waits for every recorded process and every
@@ -27,7 +29,7 @@ from typing import Any
 from attrs import define, field, frozen
 from thespian.actors import ActorSystem
 
-from upbit_actors.system.runtime import loopback, processes
+from upbit_actors.system.runtime import loopback, processes, scrub
 from upbit_actors.system.runtime.attach import attach
 from upbit_actors.system.runtime.bases import FreshAdminBase, connect_host, make_system
 from upbit_actors.system.runtime.errors import PortBusyError, RuntimeSystemError, StaleSystemError
@@ -203,6 +205,7 @@ def start_system(
     detach_stdout: bool = True,
     child_stderr: str | None = None,
     log_forward: tuple[int, str] | None = None,
+    scrub_env: bool = True,
 ) -> SystemHandle:
     """Start a fresh multiprocTCPBase system whose sockets all listen on ``bind_host`` only.
 
@@ -213,7 +216,9 @@ def start_system(
     ``{'Process Startup Method': 'spawn'}``); ``'Admin Port'`` is set from ``admin_port``.
     ``detach_stdout`` keeps the starter's stdin/stdout out of the system's processes;
     ``child_stderr`` (a path) does the same for stderr. ``log_forward`` (port, token of a
-    ``logforward.OutputReceiver``) sends component records to it. Stop with ``stop_system``.
+    ``logforward.OutputReceiver``) sends component records to it. ``scrub_env`` (default)
+    removes ``UPBIT_ACCESS_KEY``/``UPBIT_SECRET_KEY`` from this process's environment first
+    (``scrub.scrub_keys``): read the keys before. Stop with ``stop_system``.
     """
     loopback.configure(bind_host)
     host = connect_host()
@@ -227,6 +232,8 @@ def start_system(
         stop_stale_system(port, probe_timeout=probe_timeout)
     caps = {**(capabilities or {}), "Admin Port": port}
     log_defs = build_log_defs(log_level, log_file, forward=log_forward)
+    if scrub_env:  # before the first fork: every process of the system copies our memory
+        scrub.scrub_keys()
     began = time.time() - 0.05  # creation times are rounded: a little slack
     try:
         with detached_stdio(stdout=detach_stdout, stderr_path=child_stderr):
