@@ -16,6 +16,7 @@
 | ``StatusRequest``          | gathers ``ActorStatus`` from every actor; ``SystemStatus``        |
 | ``Shutdown``               | components exit first, then the other children; ``TreeStopped``  |
 |                            | to the asker once all exited (or ``STOP_WAIT`` per phase passed) |
+| (its owner's process gone) | the same ordered stop, then the whole system (``runtime.owner``)  |
 
 OTP style (STYLE.md): child specs in ``CHILD_SPECS``, one_for_one restarts, restart intensity
 over a period (``system.supervisor.ledger``), escalation when exceeded: the supervisor tells the
@@ -64,7 +65,7 @@ from upbit_actors.messages import (
     TreeStopped,
 )
 from upbit_actors.system.errors import HubError
-from upbit_actors.system.runtime import actor_path, import_actor_class, processes
+from upbit_actors.system.runtime import actor_path, import_actor_class, owner, processes
 from upbit_actors.system.supervisor.components import ComponentBook
 from upbit_actors.system.supervisor.gather import STATUS_TIMEOUT, StatusGather
 from upbit_actors.system.supervisor.ledger import STOP_WAIT, ChildSpec, RestartLedger
@@ -87,7 +88,7 @@ CHILD_SPECS: tuple[tuple[ChildSpec, type], ...] = (
 class Supervisor(BaseActor):
     """Root of the actor tree (see the module docstring)."""
 
-    def __init__(self) -> None:
+    def __init__(self, capabilities: dict | None = None) -> None:  # Thespian passes the system's
         super().__init__()
         self._classes = {spec.role: actor_path(cls) for spec, cls in CHILD_SPECS}
         self._ledger = RestartLedger([spec for spec, _ in CHILD_SPECS])
@@ -102,11 +103,13 @@ class Supervisor(BaseActor):
         self._stop_asker = None                         # who gets TreeStopped
         self._exit_when_stopped = False                 # escalation: exit after the children
         self._watch = PidWatch(alive=processes.alive)    # exits Thespian may not report
+        self._owner_watch = owner.OwnerWatch((capabilities or {}).get("Admin Port"))
 
     # -- start --------------------------------------------------------------------------------
     def receiveMsg_Configure(self, msg: Configure, sender) -> None:
         if self._owner is None:
             self._owner = sender
+            self._owner_watch.watch(msg.owner_pid)
         super().receiveMsg_Configure(msg, sender)
 
     def on_configure(self, msg: Configure) -> None:
@@ -272,8 +275,8 @@ class Supervisor(BaseActor):
             self._answer_status(rest)
         elif kind == "stop":
             self._stop_progress(waited=rest)
-        elif kind == "watch" and not self._stop.stopping:
-            self._watch_children()
+        elif kind == "watch" and not self._stop.stopping:  # the hub's process gone: stop all
+            self._begin_stop() if self._owner_watch.gone() else self._watch_children()
 
     def _answer_status(self, request_id: str) -> None:
         record = self._gather.finish(request_id)
@@ -311,5 +314,7 @@ class Supervisor(BaseActor):
                 lingering = list(self._children) + [f"component:{n}" for n in self._components.names()]
                 if self._stop_asker is not None:
                     self.send(self._stop_asker, TreeStopped(lingering=lingering))
-                if self._exit_when_stopped:
+                if self._owner_watch.gone():  # nobody to report to: the whole system goes
+                    self._owner_watch.take_down_system(self.send)
+                elif self._exit_when_stopped:
                     self.send(self.myAddress, ActorExitRequest())

@@ -136,6 +136,10 @@ class Configure:
     directory: Directory
     state: Any = None
     """Durable state the supervisor kept for this role (e.g. the registry's subscriptions)."""
+    owner_pid: int | None = None
+    """Hub -> supervisor only: the pid of the process that started the tree. When that process
+    is gone, however it went, the supervisor stops every child and the whole system
+    (``system.runtime.owner``). None: nobody is watched."""
 
 
 @frozen(kw_only=True)

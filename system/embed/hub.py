@@ -97,6 +97,7 @@ class HubBase:
         still retries); None when none happened since the last ``set_credentials``/``reset_auth``."""
         self._monitor: Monitor | None = None
         self._supervisor_gone = False
+        self._undo_exit: Callable[[], None] | None = None
         self._services = HubServices(self.config)
         self.alerts: deque[StreamAlert] = deque(maxlen=ALERTS_KEPT)
         """Alerts for the owner, newest last: a ``block`` consumer that fell behind
@@ -131,6 +132,9 @@ class HubBase:
             self._services.close_output()
             raise
         self._asys = self._system.asys
+        # Stopped at interpreter exit (an uncaught exception too) and on SIGTERM/SIGHUP, chained
+        # with the program's own handlers; a SIGKILL is the tree's own watch (runtime.owner).
+        self._undo_exit = runtime.stop_on_exit(self.stop)
         try:
             self.supervisor = self._asys.createActor(runtime.actor_path(self.root_actor),
                                                      globalName=SUPERVISOR_NAME)
@@ -174,6 +178,9 @@ class HubBase:
                 self.stop_report = runtime.stop_system(self._system)
             self._services.close_output()
             self._system = self._asys = self.supervisor = None
+            if self._undo_exit is not None:
+                self._undo_exit()
+                self._undo_exit = None
 
     def __enter__(self) -> HubBase:
         return self.start()

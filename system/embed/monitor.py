@@ -14,6 +14,7 @@ the tree stopped and swept so that nothing stays subscribed upstream without an 
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from typing import Any
@@ -46,8 +47,9 @@ class Monitor:
                                                              processes.listener_pids(hub.admin_port))), None)}
         next_check = 0.0
         with hub._asys.private() as ctx:
+            # owner_pid: the tree ends by itself when this process is gone (runtime.owner)
             ctx.tell(hub.supervisor, Configure(role="supervisor", config=hub.config,
-                                               directory=Directory(entries=())))
+                                               directory=Directory(entries=()), owner_pid=os.getpid()))
             while not self._stop.is_set():
                 msg = ctx.listen(LISTEN)
                 if isinstance(msg, Started) and msg.role == "supervisor":

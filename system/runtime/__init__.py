@@ -12,7 +12,9 @@ module             what it is for
 ``scrub``          remove the API keys from the environment (exec-time block too) before forking
 ``starter``        ``start_system`` / ``stop_system`` / ``running_system``, stale-system handling
 ``attach``         ``attach`` / ``detach`` for tools
-``onexit``         ``stop_on_exit``: stop the system at exit and on SIGTERM
+``onexit``         ``stop_on_exit``: stop the system at exit and on SIGTERM/SIGHUP (chained)
+``owner``          inside the tree: the owner's process gone, the whole system goes down
+``reaper``         the last sweep of such a system, by exact pid (a process of its own)
 ``quiet``          patch: Thespian describes a message for its debug log only if it is written
 ``unpickle``       patch: Thespian unpickles only allow-listed classes; refusals are counted
 ``allowlist``      the Thespian internals and plain values on that list (our messages are added)
