@@ -131,7 +131,7 @@ class StaleSystemError(RuntimeSystemError):
         super().__init__(
             port,
             f"an actor system is already running on admin port {port} ({who}), probably left by "
-            "a crashed run; start with stop_stale=True to shut it down first, or pick another port",
+            "a crashed run; start with --stop-stale to shut it down first, or pick another port",
         )
         self.pid = pid
         """Pid of the process listening on the port, if it could be found."""

@@ -17,7 +17,9 @@ status is 0 after ``--duration``, 130 on Ctrl-C and 143 on SIGTERM (128 + signal
 a second Ctrl-C cuts the orderly stop short and also exits 130), 1 when the system cannot start,
 2 for a bad ``--config`` file or value.
 
-``--config FILE`` / ``--preset NAME`` set the tree's ``HubConfig`` (the simulator's URLs always win),
+``--stop-stale`` shuts down an actor system left running on ``--admin-port`` by a crashed run
+before starting (without it, the demo says so and exits 1). ``--config FILE`` / ``--preset NAME``
+set the tree's ``HubConfig`` (the simulator's URLs always win),
 ``--metrics-port N`` serves Prometheus metrics on 127.0.0.1:N while it runs.
 
 Meanwhile ``upbit-actors status --admin-port N`` (N is printed at start) attaches to the tree, and
@@ -84,6 +86,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="no keys, no private stream, no order tracker")
     parser.add_argument("--admin-port", type=int, default=None, metavar="N",
                         help="Thespian admin port of the actor system (default: a free port)")
+    parser.add_argument("--stop-stale", action="store_true",
+                        help="shut down an actor system left running on --admin-port (by a crashed "
+                             "earlier run) before starting; without it such a system is refused")
     parser.add_argument("--plain", action="store_true",
                         help="print one snapshot block per refresh instead of redrawing the screen")
     add_config_arguments(parser)
@@ -113,7 +118,8 @@ def run(args: argparse.Namespace) -> int:
         # second Ctrl-C raises KeyboardInterrupt for the impatient (see StopFlag for its limits).
         with StopFlag(impatient=True) as stop, Simulator(sim_config) as sim:
             hub_config = config_from_args(args, public_url=sim.public_url, private_url=sim.private_url)
-            with Hub(hub_config, credentials=credentials, admin_port=args.admin_port) as hub:
+            with Hub(hub_config, credentials=credentials, admin_port=args.admin_port,
+                     system_options={"stop_stale": args.stop_stale}) as hub:
                 print(f"upbit-actors demo: simulator {sim.public_url} (control {sim.control_url}); "
                       f"actor system on admin port {hub.admin_port}: try 'upbit-actors status "
                       f"--admin-port {hub.admin_port}' in another terminal", flush=True)

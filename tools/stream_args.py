@@ -52,6 +52,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "file's; the output is DEFAULT names either way)")
     parser.add_argument("--admin-port", type=int, default=None, metavar="N",
                         help="Thespian admin port (default: a free port, printed on stderr)")
+    parser.add_argument("--stop-stale", action="store_true",
+                        help="shut down an actor system left running on --admin-port (by a crashed "
+                             "earlier run) before starting; without it such a system is refused")
     parser.add_argument("--count", type=int, default=None, metavar="N", help="stop after N events")
     parser.add_argument("--duration", type=float, default=None, metavar="S",
                         help="stop after S seconds of streaming")

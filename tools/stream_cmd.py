@@ -32,6 +32,9 @@ Keys: ``UPBIT_ACCESS_KEY``/``UPBIT_SECRET_KEY``, or ``--key-file`` (JSON or KEY=
 signed HS256 or ``--jwt-algorithm HS512``. They are read only when a private option is given,
 and handed to the hub's JWT actor.
 
+``--stop-stale``: an actor system still running on ``--admin-port`` (left by a crashed run) is shut
+down first; without it the command says so and exits 1.
+
 Stops, always leaving no process of the system behind (``Hub.stop``): after ``--count`` events
 (exit 0), after ``--duration`` seconds of streaming (exit 0), on SIGINT / Ctrl-C (exit 130) or
 SIGTERM (exit 143), the shell convention 128 + signal. Exit 1: the system could not start, or
@@ -160,7 +163,8 @@ class _Session:
         self.args = args
         self.requests = requests
         self.credentials = credentials
-        self.hub = Hub(config, credentials=credentials, admin_port=args.admin_port)
+        self.hub = Hub(config, credentials=credentials, admin_port=args.admin_port,
+                       system_options={"stop_stale": args.stop_stale})
         self.events: queue.Queue = queue.Queue(QUEUE_LIMIT)
         self.stopping = threading.Event()
         self.running: list[tuple[StreamRequest, Any]] = []
