@@ -37,6 +37,7 @@ import time
 
 from upbit_actors.messages import SystemStatus
 from upbit_actors.tools.cli_common import EXIT_FAILED, EXIT_USAGE, say, stop_signals, system_errors
+from upbit_actors.tools.status_help import COUNTERS
 from upbit_actors.tools.status_rates import rates
 from upbit_actors.tools.status_render import render
 from upbit_actors.tools.status_snapshot import snapshot_document
@@ -47,6 +48,8 @@ HELP = "attach to a running actor system and show every actor (table, details, -
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.epilog = COUNTERS
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.add_argument("--admin-port", type=int, required=True, metavar="N",
                         help="Thespian admin port of the running system (127.0.0.1)")
     parser.add_argument("--json", action="store_true", help="one JSON document (a line per snapshot)")

@@ -274,3 +274,15 @@ def test_a_role_named_jwt_keeps_its_restart_count() -> None:
     assert doc["actors"][0]["details"]["restarts"] == {"jwt": 2, "registry": 0}
     text = render(status) + json.dumps(doc)
     assert "TKleak" not in text and "jwt <hidden>" not in text
+
+
+@pytest.mark.slow
+def test_status_help_explains_every_counter_of_the_running_tree(hub: Hub) -> None:
+    # Issue 12: "explain every counter in status --help".
+    from upbit_actors.tools.status_help import COUNTERS
+
+    unexplained = {(actor.role, key) for actor in hub.status().actors for key in dict(actor.details)
+                   if key not in COUNTERS}
+    assert unexplained == set()
+    help_text = run_cli(["status", "--help"]).stdout
+    assert "unrecognized" in help_text and "refused_pickles" in help_text
