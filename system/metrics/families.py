@@ -15,6 +15,7 @@ family (``upbit_actors_`` prefix)        kind     from
                                                   name has ``drop`` or ``replaced`` (read
                                                   generically: policies add reasons);
                                                   connection: ``frames_lost``
+``losses{component,type,reason}``       counter  router: each consumer's ``losses`` (issue 16)
 ``reconnects{endpoint}``                 counter  connection
 ``restarts{role}``                       counter  supervisor's restart ledger
 ``messages_handled{role}``               counter  every actor
@@ -85,6 +86,9 @@ def _families() -> dict[str, Family]:
         ("frames", "counter", "Frames received per connection", ("endpoint",)),
         ("drops", "counter", "Events dropped or replaced before delivery, per consumer and reason",
          ("component", "reason")),
+        ("losses", "counter", "Events an overflow policy took, per consumer, data type and reason "
+         "(latest: replaced; throttle: throttled; drop_oldest, drop_newest; block: overflow)",
+         ("component", "type", "reason")),
         ("reconnects", "counter", "Reconnects per connection", ("endpoint",)),
         ("restarts", "counter", "Restarts per role (the supervisor's ledger)", ("role",)),
         ("messages_handled", "counter", "Messages each actor handled", ("role",)),
@@ -112,6 +116,10 @@ def _router(d: dict[str, Any], out: dict[str, Family]) -> None:
             continue
         for reason, n in numeric_drops(figures).items():
             out["drops"].add(name, reason, n)
+        for key, n in (figures.get("losses") or {}).items():  # "trade/drop_oldest": n
+            data_type, _, reason = str(key).partition("/")
+            if _number(n):
+                out["losses"].add(name, data_type, reason, n)
         if _number(figures.get("buffered")):
             out["consumer_buffered"].add(name, figures["buffered"])
 

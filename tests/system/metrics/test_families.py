@@ -23,7 +23,8 @@ def _status() -> SystemStatus:
         _actor("router", frames=10, events_in={"trade": 7, "ticker": 3}, events_out={"trade": 14},
                ack_latency=HIST.as_dict(),
                components={"tape": {"buffered": 4, "dropped": 2, "replaced": 1, "drop_newest": 3,
-                                    "delivered": 9, "in_flight": True, "losses": {"trade/x": 1}},
+                                    "delivered": 9, "in_flight": True,
+                                    "losses": {"trade/drop_oldest": 2, "ticker/replaced": 1}},
                            "odd": "not a dict"}),
         _actor("limiter", public={"used_1s": 1, "used_60s": 3}, handshakes_used_1s=1,
                handshakes_used_60s=2),
@@ -61,6 +62,11 @@ def test_drops_are_every_numeric_drop_or_replaced_figure_per_consumer() -> None:
     assert drops == {("tape", "dropped"): 2, ("tape", "replaced"): 1, ("tape", "drop_newest"): 3,
                      ("connection.public", "frames_lost"): 0}
     assert numeric_drops({"dropped": True, "replaced": "x", "drop": 1.5}) == {"drop": 1.5}
+
+
+def test_losses_per_consumer_type_and_reason() -> None:
+    assert _samples()["upbit_actors_losses"] == {("tape", "trade", "drop_oldest"): 2,
+                                                 ("tape", "ticker", "replaced"): 1}
 
 
 def test_an_empty_status_still_names_every_family() -> None:
