@@ -1,4 +1,5 @@
-"""``Bot``: ``owner_bot`` run as its own process, with every process of its actor system recorded."""
+"""``Bot``: ``owner_bot`` run as its own process, with every process of its actor system recorded;
+``Stuck``: a component that hangs (a module of its own for actor processes to import)."""
 
 from __future__ import annotations
 
@@ -6,12 +7,26 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 from tests.paths import REPO
+from upbit_actors.actors.component import Component
 from upbit_actors.system.runtime import processes
 from upbit_actors.tools.sim import Simulator
 
-__all__ = ["Bot"]
+__all__ = ["Bot", "Stuck"]
+
+
+class Stuck(Component):
+    """Hangs in a timer handler soon after it starts: it never handles its exit request, so only
+    a signal ends its process."""
+
+    def on_start(self) -> None:
+        self.schedule(0.2, "hang")
+
+    def on_tick(self, purpose: str) -> None:
+        if purpose == "hang":
+            time.sleep(600)
 
 
 class Bot:

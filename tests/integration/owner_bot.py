@@ -8,7 +8,8 @@ its environment, starts a ``Hub``, prints one JSON line ``{"pid", "admin_port"}`
 - ``run``: streams until a signal ends it (no handler of its own: Python's defaults);
 - ``raise``: raises an uncaught ``RuntimeError`` after the first event;
 - ``handler``: installs its own SIGTERM handler first (it prints ``handled`` and exits 7 after
-  the stream loop ends), to show that the hub's handler chains to it.
+  the stream loop ends), to show that the hub's handler chains to it;
+- ``stuck``: like ``run``, with a component that hangs (``bots.Stuck``) and never exits by itself.
 """
 
 from __future__ import annotations
@@ -29,6 +30,10 @@ def main(mode: str) -> int:
         signal.signal(signal.SIGTERM, lambda *_: stop.append(True))
     credentials = load_credentials()  # before the hub starts: it removes the keys from os.environ
     hub = Hub(HubConfig.from_env(), credentials=credentials).start()
+    if mode == "stuck":
+        from tests.integration.bots import Stuck
+
+        hub.spawn(Stuck, "stuck")
     print(json.dumps({"pid": os.getpid(), "admin_port": hub.admin_port}), flush=True)
     data_type, codes = (DataType.MY_ASSET, ()) if credentials else (DataType.TICKER, ["KRW-BTC"])
     with hub.stream(data_type, codes) as stream:

@@ -6,7 +6,7 @@ ends the bot one way or another, and then polls, with a deadline, until none of 
 and nothing else in that session is left:
 
 - SIGKILL (nothing runs in the bot): the supervisor notices its owner is gone and takes the whole
-  system down by itself (``system/runtime/owner.py``);
+  system down by itself (``system/runtime/owner.py``), a component that hangs included;
 - SIGTERM, an uncaught exception, the bot's own SIGTERM handler: the hub stops at exit
   (``runtime.stop_on_exit``), so the system is already gone when the bot's process has exited.
 """
@@ -50,8 +50,10 @@ def bot(sim: Simulator) -> Iterator:
         each.close()
 
 
-def test_a_killed_bot_leaves_nothing_running(bot) -> None:
-    b = bot("run")
+@pytest.mark.parametrize("mode", ["run", "stuck"])
+def test_a_killed_bot_leaves_nothing_running(bot, mode: str) -> None:
+    # stuck: a component hangs and ignores every exit request; the reaper signals its process.
+    b = bot(mode)
     b.expect_event()
     b.proc.send_signal(signal.SIGKILL)
     assert b.proc.wait(30) == -signal.SIGKILL

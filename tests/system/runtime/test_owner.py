@@ -52,6 +52,12 @@ def test_the_reaper_signals_exactly_the_records_left(sleeper) -> None:
     assert bystander.poll() is None  # same pid, another creation time: not the recorded process
 
 
+def test_start_reaper_runs_the_reaper_as_a_process_of_its_own(sleeper) -> None:
+    target = sleeper()
+    owner.start_reaper({processes.record(target.pid)}, after=0.1)
+    assert target.wait(30) == -signal.SIGTERM
+
+
 def test_a_session_with_a_live_leader_is_never_swept() -> None:
     # This test runs in a login session (its leader, a shell or the runner, is alive): it is not
     # a session Thespian's admin made, so nothing in it counts as the system.
