@@ -22,7 +22,7 @@ from typing import Any
 from upbit_actors.messages import DataType, StreamAlert, StreamSpec, SubscriptionRejected
 from upbit_actors.system.embed.streams import EventStream
 from upbit_actors.system.errors import HubError
-from upbit_actors.system.wire.requests import make_spec
+from upbit_actors.system.wire.specs import stream_spec
 
 __all__ = ["BridgeStream", "Notice", "open_stream"]
 
@@ -64,8 +64,8 @@ def open_stream(hub: Any, data_type: DataType | str, codes: Iterable[str] | str 
     """A started ``BridgeStream`` of ``hub`` (blocks until its subscription is sent: milliseconds,
     at most ``streams.START_TIMEOUT``). ``options`` are those of ``HubBase.stream`` (depth,
     level, only_snapshot, only_realtime, and the router's overflow ``policy`` with its ``limit``
-    or ``rate``)."""
-    spec = make_spec(data_type, codes, **options)
+    or ``rate``). The request is checked first, as ``Hub.stream`` does: ``RequestError``."""
+    spec = stream_spec(data_type, codes, **options)
     if hub._asys is None:
         raise HubError("the hub is not started")
     stream = BridgeStream(hub, name or f"stream-{uuid.uuid4().hex[:8]}", spec, callback=callback,
