@@ -199,6 +199,9 @@ class HubBase:
 
         msg = SpawnComponent(actor_class=runtime.actor_path(component_class), name=name,
                              params=tuple(params.items()), restart=restart)
+        if (refused := runtime.unpickle.refused_class(msg)) is not None:  # the tree would drop it
+            raise HubError(f"cannot spawn component {name!r}: its parameters hold a {refused}; "
+                           "give plain values (numbers, strings, lists, dicts, Decimal...)")
         reply = self._ask(self.supervisor, msg, ComponentSpawned, match=lambda r: r.name == name)
         if reply.error:
             raise HubError(f"cannot spawn component {name!r}: {reply.error}")

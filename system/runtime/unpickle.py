@@ -43,7 +43,8 @@ from upbit_actors import messages as _messages
 from upbit_actors.system.errors import RefusedClass
 from upbit_actors.system.runtime.allowlist import THESPIAN_CLASSES, VALUE_CLASSES, key_of
 
-__all__ = ["RefusedClass", "allow", "allowed", "applied", "refusals", "refused_total", "safe_loads"]
+__all__ = ["RefusedClass", "allow", "allowed", "applied", "refusals", "refused_class", "refused_total",
+           "safe_loads"]
 
 _log = logging.getLogger(__name__)
 
@@ -118,6 +119,25 @@ class _Unpickler(pickle.Unpickler):
         if (module, name) in _allowed:
             return super().find_class(module, name)
         raise _refuse(module, name)
+
+
+class _Checker(pickle.Unpickler):
+    """Like ``_Unpickler``, for our own data: a refusal is neither counted nor logged."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) in _allowed:
+            return super().find_class(module, name)
+        raise RefusedClass(f"{_clean(module)}.{_clean(name)}")
+
+
+def refused_class(obj: Any) -> str | None:
+    """The first class in ``obj`` that the tree would refuse (``module.Class``), else None: a
+    sender's own check, so that a bad value is an error at the call, not a message lost."""
+    try:
+        _Checker(io.BytesIO(pickle.dumps(obj))).load()
+    except RefusedClass as exc:
+        return exc.name
+    return None
 
 
 def safe_loads(data: bytes) -> Any:

@@ -148,3 +148,16 @@ def test_a_pickle_sent_to_any_port_of_the_tree_runs_nothing(hub: Hub, sim: Simul
     with hub.stream(DataType.TICKER, ["KRW-ETH"]) as after:
         assert next_event(after).code == "KRW-ETH"
     assert not marker.exists()
+
+
+class NotAValue:
+    """A bot's own class, not on the allow-list."""
+
+
+def test_spawn_with_a_parameter_the_tree_would_refuse_fails_at_the_call(hub: Hub) -> None:
+    from upbit_actors.actors.examples import TradeTape
+    from upbit_actors.system.errors import HubError
+
+    with pytest.raises(HubError, match="NotAValue"):
+        hub.spawn(TradeTape, "tape", codes=["KRW-BTC"], extra=NotAValue())
+    assert hub.spawn(TradeTape, "tape", codes=["KRW-BTC"], keep=3) is not None  # plain values pass

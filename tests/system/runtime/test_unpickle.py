@@ -114,6 +114,13 @@ def test_names_an_attacker_makes_up_are_cut_and_bounded() -> None:
     assert unpickle.refusals()[unpickle.OTHER] >= 5
 
 
+def test_a_sender_checks_its_own_data_without_counting() -> None:
+    before = unpickle.refusals()
+    assert unpickle.refused_class({"codes": ["KRW-BTC"], "keep": 3}) is None
+    assert unpickle.refused_class((Do("x"), [RunsCode(os.getpid)])) == "posix.getpid"
+    assert unpickle.refusals() == before
+
+
 def test_persistent_ids_are_refused() -> None:
     with pytest.raises(pickle.UnpicklingError):
         unpickle.safe_loads(b"\x80\x04\x8c\x01x\x94Q.")  # BINPERSID
