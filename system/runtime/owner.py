@@ -36,7 +36,7 @@ from thespian.system.transport.TCPTransport import TCPTransport
 
 from upbit_actors.system.runtime import processes
 
-__all__ = ["SWEEP_AFTER", "OwnerWatch", "admin_address", "system_records", "take_down_system"]
+__all__ = ["SWEEP_AFTER", "OwnerWatch", "admin_address", "start_reaper", "system_records", "take_down_system"]
 
 _log = logging.getLogger(__name__)
 
