@@ -16,8 +16,8 @@ order (components first, each phase bounded by ``STOP_WAIT``) and then calls
    which the admin created with ``setsid`` (see ``processes``). A session whose leader still
    runs is a login session, not the admin's: then nothing is swept by session;
 2. a reaper (``reaper``, a fresh interpreter in the same session) waits ``SWEEP_AFTER``
-   seconds for those processes to exit, then SIGTERMs and SIGKILLs the ones left, by pid and
-   creation time, never by name;
+   seconds for those processes to exit, then SIGTERMs and SIGKILLs the ones left, and whatever
+   else is in the session by then, by pid and creation time, never by name;
 3. Thespian's own ``SystemShutdown`` goes to the admin: it stops its remaining actors (the
    supervisor among them) and the logger, and exits.
 """
@@ -90,13 +90,15 @@ def system_records() -> set[processes.ProcessRecord]:
     return processes.session_records(sid)
 
 
-def start_reaper(records: Iterable[processes.ProcessRecord], after: float = SWEEP_AFTER) -> None:
-    """Start ``reaper`` on ``records``; it outlives this process (it is waited for by nobody: a
-    zombie at worst, which runs nothing)."""
+def start_reaper(records: Iterable[processes.ProcessRecord], after: float = SWEEP_AFTER, *,
+                 session: bool = False) -> None:
+    """Start ``reaper`` on ``records`` (``session``: and on the rest of this session, see
+    ``reaper``); it outlives this process (waited for by nobody: a zombie at worst)."""
     args = [f"{rec.pid}:{rec.create_time!r}" for rec in records]
     if not args:
         return
-    subprocess.Popen([sys.executable, "-m", "upbit_actors.system.runtime.reaper", str(after), *args],
+    flag = ["--session"] if session else []
+    subprocess.Popen([sys.executable, "-m", "upbit_actors.system.runtime.reaper", str(after), *flag, *args],
                      stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, close_fds=True)
 
 
@@ -106,7 +108,7 @@ def take_down_system(admin_port: int | None, send: Callable[[Any, Any], None]) -
     if not records:
         _log.warning("this actor system's session is not its own; only the admin is asked to stop")
     try:
-        start_reaper(records)
+        start_reaper(records, session=True)  # records is empty unless the session is the system
     except OSError:
         _log.exception("could not start the reaper; the admin is still asked to stop")
     if admin_port is not None:

@@ -1,9 +1,12 @@
-"""``python -m upbit_actors.system.runtime.reaper AFTER PID:CREATED...``: the last sweep of a system
-whose owner is gone (``owner.take_down_system`` starts it).
+"""``python -m upbit_actors.system.runtime.reaper AFTER [--session] PID:CREATED...``: the last
+sweep of a system whose owner is gone (``owner.take_down_system`` starts it).
 
 Waits up to AFTER seconds for the given processes to exit, then SIGTERMs (and after a grace
 SIGKILLs) exactly those left: each is a pid with its creation time, so a pid reused meanwhile is
-never signalled. It never signals itself and never matches processes by name.
+never signalled. With ``--session`` it also takes, round after round until none is left, every
+other process of its own session (``owner.system_records``: only a session Thespian's admin made),
+so that a child a supervisor restarted meanwhile is not missed. It never signals itself and never
+matches processes by name.
 """
 
 from __future__ import annotations
@@ -11,27 +14,40 @@ from __future__ import annotations
 import os
 import sys
 
-from upbit_actors.system.runtime import processes
+from upbit_actors.system.runtime import owner, processes
 
-__all__ = ["main", "parse"]
+__all__ = ["ROUNDS", "main", "parse"]
+
+ROUNDS = 5
+"""Session sweeps at most (each waits for the processes it signalled)."""
 
 
-def parse(args: list[str]) -> tuple[float, set[processes.ProcessRecord]]:
-    """``AFTER PID:CREATED...`` -> (seconds, records); this process excluded."""
-    after = float(args[0])
+def parse(args: list[str]) -> tuple[float, bool, set[processes.ProcessRecord]]:
+    """``AFTER [--session] PID:CREATED...`` -> (seconds, session, records); this process excluded."""
+    after, rest = float(args[0]), args[1:]
+    session = bool(rest) and rest[0] == "--session"
     records = set()
-    for arg in args[1:]:
+    for arg in rest[1:] if session else rest:
         pid, _, created = arg.partition(":")
         if int(pid) != os.getpid():
             records.add(processes.ProcessRecord(int(pid), float(created)))
-    return after, records
+    return after, session, records
+
+
+def _others() -> set[processes.ProcessRecord]:
+    return {rec for rec in owner.system_records() if rec.pid != os.getpid()}
 
 
 def main(args: list[str] | None = None) -> int:
-    after, records = parse(sys.argv[1:] if args is None else args)
+    after, session, records = parse(sys.argv[1:] if args is None else args)
     left = processes.wait_gone(records, after)
-    if left:
+    for _ in range(ROUNDS):
+        if session:
+            left = processes.alive(set(left) | _others())
+        if not left:
+            break
         processes.terminate(left)
+        left = []
     return 0
 
 

@@ -63,4 +63,9 @@ class Bot:
             self.proc.kill()
         self.proc.wait(30)
         self.proc.stdout.close()
-        processes.terminate(self.left(), grace=1.0)  # only if a test failed: exact pids
+        # Only if a test failed: exact pids of this bot's own system, round after round (a
+        # supervisor still alive may restart a child it saw die, in a process not seen before).
+        for _ in range(5):
+            if not (left := self.left()):
+                break
+            processes.terminate(left, grace=1.0)
