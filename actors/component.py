@@ -61,7 +61,7 @@ from upbit_actors.messages import (
 )
 from upbit_actors.system.metrics.histogram import LatencyHistogram
 from upbit_actors.system.runtime.output import capture_component_output
-from upbit_actors.system.wire.codec.batch import Decoder
+from upbit_actors.system.wire.codec.batch import Decoder, wanted_pairs
 from upbit_actors.system.wire.requests import make_spec, validate_spec
 
 __all__ = ["Component"]
@@ -225,7 +225,7 @@ class Component(BaseActor):
 
     def receiveMsg_EventFrames(self, msg: EventFrames, sender) -> None:
         started = time.perf_counter()
-        batch = self._decoder.decode(msg)
+        batch = self._decoder.decode(msg, wanted_pairs(self._wanted))
         self.events_received += len(batch.events)
         self.events_dropped += batch.dropped
         self.drops += batch.dropped  # the status table's DROPS column
@@ -260,6 +260,7 @@ class Component(BaseActor):
         return {"name": self.name, "subscriptions": [_describe(spec) for spec in self._wanted],
                 "events_received": self.events_received, "events_dropped": self.events_dropped,
                 "undecodable": self.undecodable, "duplicates": self._decoder.duplicates,
+                "unwanted": self._decoder.unwanted,
                 "batch_seconds": self.batch_seconds.as_dict()}
 
     def _request_id(self) -> str:

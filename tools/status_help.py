@@ -50,7 +50,8 @@ router:
   per consumer     buffered (waiting), delivered, batches, in_flight (unacknowledged, at most
                    4), ack_timeouts (acks assumed after 5 s), dropped (lost: drop_oldest,
                    drop_newest, overflow), replaced (conflated: latest, throttled), losses
-                   (per type/reason), policies (per type)
+                   (per type/reason), policies (per type), snapshots_skipped (SNAPSHOTs of a
+                   key it already had on this socket, or held only_realtime: not delivered)
 
 connection:
   endpoint, url       which socket; generation: the merged set it last sent
@@ -63,5 +64,6 @@ connection:
 
 component:
   events_received, events_dropped (told by the router), undecodable (frames the codec could
-  not read), duplicates (repeated trades left out after a reconnect)
+  not read), duplicates (repeated trades left out after a reconnect), unwanted (events of a
+  pair it had given up, still in flight when it changed its set: left out)
 """

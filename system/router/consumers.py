@@ -63,6 +63,9 @@ class _Component:
     wants: dict[tuple[DataType, str | None, Variant], _Want] = field(factory=dict)
     seen: set[tuple[DataType, str | None, Variant]] = field(factory=set)
     """Keys this component got an event of (snapshot dedupe)."""
+    snapshots_skipped: int = 0
+    """SNAPSHOT events not delivered: a repeat of a key it already had on this connection, or a
+    key held only_realtime."""
 
 
 def _variant(key: StreamKey) -> Variant:

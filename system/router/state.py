@@ -213,6 +213,7 @@ class RoutingState:
             comp = self._components[ref]
             if snapshot:
                 if not want.snapshot or wkey in comp.seen:
+                    comp.snapshots_skipped += 1  # a repeat (or unasked): counted, not delivered
                     continue
             elif not want.realtime:
                 continue
@@ -278,7 +279,8 @@ class RoutingState:
     def status(self) -> dict[str, Any]:
         comps = {}
         for comp in self._components.values():
-            comps[comp.name or str(comp.address)] = comp.outbox.status()
+            comps[comp.name or str(comp.address)] = {**comp.outbox.status(),
+                                                     "snapshots_skipped": comp.snapshots_skipped}
         return {
             "components": comps,
             "cached": len(self._cache),

@@ -15,13 +15,15 @@ router restarts and resubscriptions alike.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterable
+from typing import Any
 
 from upbit_actors.messages.connection import EventBatch, EventFrames
 from upbit_actors.messages.market import Trade
 from upbit_actors.messages.server import DecodeError
 from upbit_actors.system.wire.codec.decode import decode_batch
 
-__all__ = ["TRADE_MEMORY", "Decoder", "decode_frames"]
+__all__ = ["TRADE_MEMORY", "Decoder", "decode_frames", "wanted_pairs"]
 
 TRADE_MEMORY: int = 256
 """Trade ids remembered per code. A repeat is a snapshot of the newest trade (or a handful after
@@ -36,15 +38,24 @@ class Decoder:
         self._ids: dict[str, tuple[set[int], deque[int]]] = {}
         self.duplicates = 0
         """Trades dropped as repeats, since start."""
+        self.unwanted = 0
+        """Events of pairs the consumer no longer held when they arrived, since start."""
 
-    def decode(self, msg: EventFrames) -> EventBatch:
-        """The typed events of ``msg``, oldest first, without repeated trades; never raises."""
+    def decode(self, msg: EventFrames, wanted: frozenset[tuple[Any, Any]] | None = None) -> EventBatch:
+        """The typed events of ``msg``, oldest first, without repeated trades; never raises.
+
+        ``wanted``: the consumer's (data type, code) pairs now (code None: every code of the
+        type). A batch the router sent before the consumer's last change may still hold events of
+        a pair it gave up; those are left out (counted in ``unwanted``), so an unsubscribe is
+        exact from the consumer's side, whatever was in flight."""
         good = []
         bad = repeats = 0
         for event in decode_batch(msg.frames()):
             cls = event.__class__
             if cls is DecodeError:
                 bad += 1
+            elif wanted is not None and not _wanted(event, wanted):
+                self.unwanted += 1
             elif cls is Trade and self._repeat(event):
                 repeats += 1
             else:
@@ -66,6 +77,17 @@ class Decoder:
         if len(order) > self._memory:
             ids.discard(order.popleft())
         return False
+
+
+def wanted_pairs(specs: Iterable[Any]) -> frozenset[tuple[Any, Any]]:
+    """The (data type, code) pairs of ``specs`` (``StreamSpec``); code None for a spec without
+    codes (myAsset, or myOrder on every market)."""
+    return frozenset((s.data_type, code) for s in specs for code in (s.codes or (None,)))
+
+
+def _wanted(event: Any, wanted: frozenset[tuple[Any, Any]]) -> bool:
+    data_type = event.data_type
+    return (data_type, getattr(event, "code", None)) in wanted or (data_type, None) in wanted
 
 
 def decode_frames(msg: EventFrames) -> EventBatch:

@@ -31,3 +31,15 @@ def test_the_memory_per_code_is_bounded() -> None:
     decoder.decode(frames(*[("KRW-BTC", i, "REALTIME") for i in range(5)]))
     assert [t.sequential_id for t in decoder.decode(frames(("KRW-BTC", 0, "SNAPSHOT"))).events] == [0]
     assert decoder.decode(frames(("KRW-BTC", 4, "SNAPSHOT"))).events == ()
+
+
+def test_events_of_pairs_no_longer_wanted_are_left_out() -> None:
+    from upbit_actors.messages.common import DataType
+    from upbit_actors.system.wire.codec.batch import wanted_pairs
+
+    decoder = Decoder()
+    wanted = frozenset({(DataType.TRADE, "KRW-BTC")})
+    batch = decoder.decode(frames(("KRW-BTC", 1, "REALTIME"), ("KRW-ETH", 2, "REALTIME")), wanted)
+    assert [t.code for t in batch.events] == ["KRW-BTC"] and decoder.unwanted == 1
+    assert wanted_pairs([]) == frozenset()
+    assert decoder.decode(frames(("KRW-ETH", 3, "REALTIME")), frozenset({(DataType.TRADE, None)})).events
