@@ -193,6 +193,10 @@ def _abort_start(port: int, host: str, began: float) -> None:
         _log.warning("start on port %d failed; stopped its processes %s", port, report.terminated)
 
 
+AUTO_PORT_TRIES = 5
+"""Free ports tried when the caller did not choose one (another run may take one first)."""
+
+
 def start_system(
     admin_port: int | None = None,
     *,
@@ -222,7 +226,20 @@ def start_system(
     """
     loopback.configure(bind_host)
     host = connect_host()
-    port = admin_port if admin_port is not None else free_port(host)
+    if admin_port is None:
+        # A port picked here can be taken by another run between the pick and the admin's bind
+        # (seen: two test runs at once): then it is not stale, just someone else's; pick again.
+        options = dict(bind_host=bind_host, log_level=log_level, log_file=log_file,
+                       capabilities=capabilities, probe_timeout=probe_timeout,
+                       detach_stdout=detach_stdout, child_stderr=child_stderr,
+                       log_forward=log_forward, scrub_env=scrub_env)
+        for attempt in range(AUTO_PORT_TRIES):
+            try:
+                return start_system(free_port(host), **options)
+            except (StaleSystemError, PortBusyError):
+                if attempt == AUTO_PORT_TRIES - 1:
+                    raise
+    port = admin_port
     state = probe_port(port, host, probe_timeout)
     if state is PortState.OTHER:
         raise PortBusyError(port, host)
