@@ -29,6 +29,7 @@ SUBCOMMANDS: dict[str, str] = {
     "status": "upbit_actors.tools.status_cmd",
     "demo": "upbit_actors.tools.demo_cmd",
     "bench": "upbit_actors.tools.bench",
+    "chaos": "upbit_actors.tools.chaos",
 }
 """Subcommand name -> module implementing it (see the module docstring)."""
 
