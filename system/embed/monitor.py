@@ -6,8 +6,7 @@ so an escalation ends the streams at once, not at the next call into the hub.
 
 It also watches the roots (issue 12): nobody supervises the supervisor or the Thespian admin,
 and Thespian tells nobody when they die (the hub created the supervisor from outside the tree).
-The supervisor answers its ``Configure`` with ``Started`` (its pid); the admin is the process on
-the admin port. Every ``SUPERVISOR_CHECK`` seconds the monitor looks at both, and when one is gone
+The supervisor answers its ``Configure`` with ``Started`` (its pid); the admin is its parent. Every ``SUPERVISOR_CHECK`` seconds the monitor looks at both, and when one is gone
 the hub fails loudly: ``failure`` set, ``on_failure`` called, every stream ended, and the rest of
 the tree stopped and swept so that nothing stays subscribed upstream without an owner.
 """
@@ -43,8 +42,7 @@ class Monitor:
 
     def _run(self) -> None:
         hub = self._hub
-        roots = {"the Thespian admin": next(filter(None, map(processes.record,
-                                                             processes.listener_pids(hub.admin_port))), None)}
+        roots: dict[str, object] = {}
         next_check = 0.0
         with hub._asys.private() as ctx:
             # owner_pid: the tree ends by itself when this process is gone (runtime.owner)
@@ -53,7 +51,11 @@ class Monitor:
             while not self._stop.is_set():
                 msg = ctx.listen(LISTEN)
                 if isinstance(msg, Started) and msg.role == "supervisor":
+                    # The admin is the supervisor's parent (it created it for the hub); the
+                    # process listening on the admin port may be the logger, which inherits
+                    # the admin's socket.
                     roots["the supervisor"] = processes.record(msg.pid)
+                    roots["the Thespian admin"] = processes.parent_record(msg.pid)
                 elif msg is not None:
                     hub._note(msg)
                     if isinstance(msg, Directory):

@@ -26,6 +26,7 @@ __all__ = [
     "ProcessRecord",
     "alive",
     "listener_pids",
+    "parent_record",
     "reap_own_zombies",
     "record",
     "session_of",
@@ -50,6 +51,14 @@ def record(pid: int) -> ProcessRecord | None:
     """Record ``pid`` as it is now; None if it does not exist."""
     try:
         return ProcessRecord(pid, psutil.Process(pid).create_time())
+    except (psutil.NoSuchProcess, psutil.AccessDenied):
+        return None
+
+
+def parent_record(pid: int) -> ProcessRecord | None:
+    """The record of ``pid``'s parent process; None if either is gone."""
+    try:
+        return record(psutil.Process(pid).ppid())
     except (psutil.NoSuchProcess, psutil.AccessDenied):
         return None
 

@@ -193,6 +193,8 @@ def _abort_start(port: int, host: str, began: float) -> None:
         _log.warning("start on port %d failed; stopped its processes %s", port, report.terminated)
 
 
+ADMIN_PROBE = 1.0
+"""Seconds ``stop_system`` gives the admin to answer before taking it for dead."""
 AUTO_PORT_TRIES = 5
 """Free ports tried when the caller did not choose one (another run may take one first)."""
 
@@ -279,7 +281,8 @@ def stop_system(handle: SystemHandle, *, timeout: float = EXIT_TIMEOUT) -> StopR
         return handle.report
     with interrupts_deferred():  # a Ctrl-C now would leave the system running: it waits
         handle.track()
-        admin_alive = bool(processes.listener_pids(handle.admin_port, handle.bind_host))
+        # Something still listening is not enough: the logger inherits the admin's socket.
+        admin_alive = probe_port(handle.admin_port, connect_host(), ADMIN_PROBE) is PortState.THESPIAN_ADMIN
         if not admin_alive:
             # The admin is dead (killed): Thespian's shutdown() would wait for it forever, and
             # nothing will stop its processes but us.

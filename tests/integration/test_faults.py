@@ -10,6 +10,7 @@ import signal
 import threading
 from collections.abc import Iterator
 
+import psutil
 import pytest
 
 from upbit_actors.actors.tree import Hub
@@ -93,7 +94,7 @@ def test_a_dead_admin_fails_loudly_and_leaves_no_process(sim: Simulator) -> None
         next_event(ticks, timeout=30)
         handle = hub.handle
         handle.track()
-        (admin,) = processes.listener_pids(hub.admin_port)
+        admin = psutil.Process(actor(hub, "supervisor").pid).ppid()  # not the logger on the port
         os.kill(admin, signal.SIGKILL)
         wait_for(lambda: hub.failure is not None, timeout=15, what="the hub noticing")
         assert "admin died" in hub.failure
