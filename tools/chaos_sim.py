@@ -14,76 +14,24 @@ streams carry events (myOrder, myAsset) whose arrival can be timed like the rest
 
 from __future__ import annotations
 
-import json
-import select
-import subprocess
-import sys
-import tempfile
 import threading
 import time
-import urllib.request
 from typing import Any
 
-from upbit_actors.system.errors import SimulatorError
+from upbit_actors.tools.sim.process import SimProcess as BaseSimProcess
 
 __all__ = ["PRIVATE_STEP", "ChaosSim", "PrivateDriver"]
-
-START_TIMEOUT = 30.0
-"""Seconds for the simulator to print its ready line (a loaded 2-core machine is slow)."""
 
 PRIVATE_STEP = 1.0
 """Seconds between two private actions (an order placed, then cancelled)."""
 
-_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-"""Loopback requests never go through an HTTP proxy named in the environment."""
 
-
-class ChaosSim:
-    """One ``upbit-actors sim`` subprocess; ``start``, then ``call`` / ``stats``, then ``stop``."""
+class ChaosSim(BaseSimProcess):
+    """The chaos run's simulator (see the module docstring); ``call`` / ``stats``, private actions."""
 
     def __init__(self, markets: list[str], rate: float, idle_timeout: float, seed: int) -> None:
-        self._args = ["--markets", ",".join(markets), "--rate", str(rate),
-                      "--idle-timeout", str(idle_timeout), "--seed", str(seed)]
-        self.proc: subprocess.Popen | None = None
-        self.urls: dict[str, Any] = {}
-        self.access_key = ""
-        self.secret_key = ""
-        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - closed by stop
-
-    def __repr__(self) -> str:  # never the keys
-        return f"ChaosSim(pid={self.pid}, port={self.urls.get('port')})"
-
-    @property
-    def pid(self) -> int | None:
-        return self.proc.pid if self.proc is not None else None
-
-    def start(self) -> ChaosSim:
-        command = [sys.executable, "-m", "upbit_actors.tools.cli", "sim", "--host", "127.0.0.1",
-                   "--port", "0", "--control-port", "0", *self._args]
-        self.proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                     stderr=self._stderr, text=True)
-        ready, _, _ = select.select([self.proc.stdout], [], [], START_TIMEOUT)
-        line = self.proc.stdout.readline() if ready else ""
-        try:
-            urls = json.loads(line)
-        except ValueError:
-            urls = {}
-        if not urls.get("ready"):
-            self.stop()
-            raise SimulatorError("the simulator process did not start")
-        self.access_key = urls.pop("access_key", "")
-        self.secret_key = urls.pop("secret_key", "")
-        self.urls = urls
-        return self
-
-    def call(self, operation: str, body: dict[str, Any] | None = None, timeout: float = 15.0) -> Any:
-        """``POST /operation`` with ``body`` (``GET`` without one); the JSON answer."""
-        url = f"{self.urls['control_url'].rstrip('/')}/{operation}"
-        data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(url, data=data, method="GET" if body is None else "POST",
-                                         headers={"Content-Type": "application/json"})
-        with _OPENER.open(request, timeout=timeout) as answer:
-            return json.loads(answer.read())
+        super().__init__(["--markets", ",".join(markets), "--rate", str(rate),
+                          "--idle-timeout", str(idle_timeout), "--seed", str(seed)])
 
     def stats(self) -> dict[str, Any]:
         return self.call("stats", timeout=30.0)
@@ -99,21 +47,6 @@ class ChaosSim:
     def set_balance(self, currency: str, balance: float) -> None:
         self.call("set_balance", {"access_key": self.access_key, "currency": currency,
                                   "balance": balance, "locked": 0.0})
-
-    def stop(self) -> None:
-        """End the process (SIGTERM, then SIGKILL after 5 s), by pid; safe to call twice."""
-        proc, self.proc = self.proc, None
-        if proc is not None:
-            if proc.poll() is None:
-                proc.terminate()
-                try:
-                    proc.wait(5)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait(5)
-            if proc.stdout is not None:
-                proc.stdout.close()
-        self._stderr.close()
 
 
 class PrivateDriver:
