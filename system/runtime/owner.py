@@ -13,8 +13,10 @@ order (components first, each phase bounded by ``STOP_WAIT``) and then calls
 ``take_down_system``:
 
 1. ``system_records``: the exact processes of this system, i.e. of this process's session,
-   which the admin created with ``setsid`` (see ``processes``). A session whose leader still
-   runs is a login session, not the admin's: then nothing is swept by session;
+   which the admin created with ``setsid`` (see ``processes``). Only positive evidence counts:
+   the process listening on the system's admin port is in this session, and the session's
+   leader (the admin's short-lived first fork) has exited. A session of any other kind (a login
+   session, a CI runner's session whose leader is gone) is never swept;
 2. a reaper (``reaper``, a fresh interpreter in the same session) waits ``SWEEP_AFTER``
    seconds for those processes to exit, then SIGTERMs and SIGKILLs the ones left, and whatever
    else is in the session by then, by pid and creation time, never by name;
@@ -36,7 +38,7 @@ from thespian.system.transport.TCPTransport import TCPTransport
 
 from upbit_actors.system.runtime import processes
 
-__all__ = ["SWEEP_AFTER", "OwnerWatch", "admin_address", "start_reaper", "system_records", "take_down_system"]
+__all__ = ["SWEEP_AFTER", "OwnerWatch", "admin_address", "start_reaper", "system_records", "system_session", "take_down_system"]
 
 _log = logging.getLogger(__name__)
 
@@ -80,35 +82,55 @@ def admin_address(admin_port: int) -> Any:
     return TCPTransport.getAdminAddr({"Admin Port": admin_port})
 
 
-def system_records() -> set[processes.ProcessRecord]:
-    """Every live process of this process's session, if the session is one Thespian's admin made
-    (its leader, the admin's short-lived first fork, has exited); else an empty set."""
+def system_session(admin_port: int | None) -> int | None:
+    """This process's session id if it is the session of the actor system on ``admin_port``
+    (module docstring, step 1); else None."""
+    if admin_port is None:
+        return None
     sid = os.getsid(0)
+    if not any(_session(pid) == sid for pid in processes.listener_pids(admin_port)):
+        return None  # the admin is elsewhere: this session is not the system's
     leader = processes.record(sid)
     if leader is not None and processes.alive([leader]):
-        return set()
-    return processes.session_records(sid)
+        return None
+    return sid
+
+
+def _session(pid: int) -> int | None:
+    try:
+        return os.getsid(pid)
+    except OSError:
+        return None
+
+
+def system_records(admin_port: int | None) -> set[processes.ProcessRecord]:
+    """Every live process of the actor system on ``admin_port``, found through this process's
+    session when ``system_session`` vouches for it; else an empty set."""
+    sid = system_session(admin_port)
+    return set() if sid is None else processes.session_records(sid)
 
 
 def start_reaper(records: Iterable[processes.ProcessRecord], after: float = SWEEP_AFTER, *,
-                 session: bool = False) -> None:
-    """Start ``reaper`` on ``records`` (``session``: and on the rest of this session, see
-    ``reaper``); it outlives this process (waited for by nobody: a zombie at worst)."""
+                 session: int | None = None) -> None:
+    """Start ``reaper`` on ``records`` (``session``: a session id ``system_session`` vouched
+    for; the reaper also takes the rest of it, see ``reaper``); it outlives this process (waited
+    for by nobody: a zombie at worst)."""
     args = [f"{rec.pid}:{rec.create_time!r}" for rec in records]
     if not args:
         return
-    flag = ["--session"] if session else []
+    flag = ["--session", str(session)] if session is not None else []
     subprocess.Popen([sys.executable, "-m", "upbit_actors.system.runtime.reaper", str(after), *flag, *args],
                      stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, close_fds=True)
 
 
 def take_down_system(admin_port: int | None, send: Callable[[Any, Any], None]) -> None:
     """Sweep-to-be first, then ask the admin to shut the system down (module docstring)."""
-    records = system_records()
+    sid = system_session(admin_port)
+    records = set() if sid is None else processes.session_records(sid)
     if not records:
         _log.warning("this actor system's session is not its own; only the admin is asked to stop")
     try:
-        start_reaper(records, session=True)  # records is empty unless the session is the system
+        start_reaper(records, session=sid)  # records is empty unless the session is the system
     except OSError:
         _log.exception("could not start the reaper; the admin is still asked to stop")
     if admin_port is not None:

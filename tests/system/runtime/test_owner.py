@@ -4,7 +4,9 @@ The whole tree ending after its owner is ``tests/integration/test_owner.py``."""
 
 from __future__ import annotations
 
+import os
 import signal
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -58,10 +60,37 @@ def test_start_reaper_runs_the_reaper_as_a_process_of_its_own(sleeper) -> None:
     assert target.wait(30) == -signal.SIGTERM
 
 
-def test_a_session_with_a_live_leader_is_never_swept() -> None:
-    # This test runs in a login session (its leader, a shell or the runner, is alive): it is not
-    # a session Thespian's admin made, so nothing in it counts as the system.
-    assert owner.system_records() == set()
+def test_only_the_session_of_the_systems_admin_is_ever_swept(sleeper) -> None:
+    # This process's session is a login or CI session (its leader may be alive or gone): without
+    # the system's admin listening inside it, nothing in it counts as the system.
+    assert owner.system_session(None) is None
+    assert owner.system_records(None) == set()
+    with socket.create_server(("127.0.0.1", 0)) as elsewhere:  # a listener, but not in our session
+        port = elsewhere.getsockname()[1]
+        proc = subprocess.Popen([sys.executable, "-c", LISTEN_ELSEWHERE, str(port)],
+                                stdout=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        other_port = int(proc.stdout.readline())
+        assert processes.listener_pids(other_port) == {proc.pid}
+        assert owner.system_records(other_port) == set()
+    finally:
+        proc.kill()
+        proc.wait(10)
+
+
+def test_the_reaper_never_sweeps_a_session_that_is_not_its_own(sleeper) -> None:
+    # A session id handed to the reaper that is not the reaper's own is ignored: only the records.
+    assert reaper.parse(["0", "--session", str(os.getsid(0) + 1), "1:2.0"]) == (
+        0.0, None, {processes.ProcessRecord(1, 2.0)})
+    assert reaper.parse(["0", "--session", str(os.getsid(0))])[1] == os.getsid(0)
+
+
+LISTEN_ELSEWHERE = r"""
+import socket, sys, time
+server = socket.create_server(("127.0.0.1", 0))
+print(server.getsockname()[1], flush=True)
+time.sleep(60)
+"""
 
 
 PROGRAM = r"""
