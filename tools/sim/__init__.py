@@ -9,7 +9,7 @@ Python API (tests run it in a background thread with its own event loop)::
 
     from upbit_actors.tools.sim import Simulator, SimConfig
     with Simulator(SimConfig(seed=1, rate=200.0, markets=20, idle_timeout=1.0)) as sim:
-        sim.public_url, sim.private_url, sim.control_url, sim.port, sim.control_port, sim.urls
+        sim.public_url, sim.private_url, sim.control_url, sim.rest_url, sim.port, sim.control_port, sim.urls
         sim.make_token(nonce=None, algorithm="HS256")          # a JWT the private path accepts
         sim.stats()                                            # JSON-able dict, see below
         sim.drop_all(); sim.stall_data(s); sim.stall_all(s); sim.send_garbage()
@@ -28,10 +28,17 @@ authenticated, format, subscriptions, frames_sent, frames_received), ``subscript
 kind = subscribe | list | ping_text | invalid | rate_limited | ignored | ping, data),
 ``frames_sent`` (per type: ticker, trade, orderbook, candle.*, myOrder, myAsset, status, error,
 list_subscriptions, garbage), ``violations`` (time, kind = message_rate | handshake_rate |
-error_sent | auth_refused | slow_consumer, conn, detail), ``handshakes`` (time, client, path,
+error_sent | auth_refused | slow_consumer | rest_rate, conn, detail), ``handshakes`` (time, client, path,
 status), ``handshakes_accepted``, ``handshakes_refused`` (status -> count), ``dropped_frames``,
-``faults`` (seconds left of each), ``market`` (rate, events, codes, forgiven = frames the pacer
+``rest_requests`` (time, client, target,
+status), ``rest_counts`` ("path status" -> count), ``faults`` (seconds left of each), ``market`` (rate, events, codes, forgiven = frames the pacer
 could not make in time since the last rate change), ``urls``.
+
+REST on the WebSocket port, like api.upbit.com (``rest_url`` = ``http://HOST:PORT``; ``tools.sim.rest``,
+endpoints in ``tools.sim.rest_routes``; 10 requests/s per IP and group, then HTTP 429 and a
+``rest_rate`` violation, SPEC §5)::
+
+    GET  /v1/market/all[?is_details=true]   the streamed market list (SPEC §8 shape)
 
 HTTP control API on ``control_url`` (127.0.0.1, JSON in and out, ``Connection: close``)::
 

@@ -125,6 +125,9 @@ class SimConfig:
     (SPEC §5 [DOC], 418 on the WebSocket handshake [UNVERIFIED]); ``None`` never blocks."""
     handshake_ban_seconds: float = 60.0
     """First 418 block duration; each further block doubles it (SPEC §5: repeated violations lengthen it)."""
+    rest_limit: int = 10
+    """REST requests per second per IP in each quotation group (SPEC §5: market, candle, trade,
+    ticker, orderbook, 10/s each); beyond it HTTP 429 and a ``rest_rate`` violation. 0: no limit."""
     message_limits: tuple[tuple[int, float], ...] = MESSAGE_LIMITS
     """See :data:`MESSAGE_LIMITS`; an empty tuple disables the limit."""
     rate_excess: Literal["error", "ignore"] = "error"

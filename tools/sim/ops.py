@@ -141,6 +141,7 @@ class Operations:
         side.stats.reset()
         side.faults.reset()
         side.limiter.reset()
+        side.rest.reset()
         side.nonces.clear()
         side.accounts = Accounts(side.config.seed, side.config.fee_rate)
         if market:

@@ -19,6 +19,7 @@ from typing import Any
 import jwt
 from websockets.asyncio.server import Server, serve
 from websockets.exceptions import ConnectionClosed
+from websockets.datastructures import Headers
 from websockets.http11 import Request, Response
 
 from upbit_actors.tools.sim import errors, frames
@@ -32,6 +33,8 @@ from upbit_actors.tools.sim.market import MarketModel
 from upbit_actors.tools.sim.markets import MarketDirectory, load_codes, synthetic_codes
 from upbit_actors.tools.sim.private import Accounts
 from upbit_actors.tools.sim.protocol import ListSubscriptions, ParseOptions, Rejected, parse_request
+from upbit_actors.tools.sim.rest import REST_PREFIX, RestDispatcher
+from upbit_actors.tools.sim.rest_routes import ROUTES as REST_ROUTES
 from upbit_actors.tools.sim.routes import describe
 from upbit_actors.tools.sim.stats import ConnectionRecord, Stats
 
@@ -71,6 +74,7 @@ class WebSocketSide:
         self.limiter = HandshakeLimiter(
             config.handshake_limit, config.handshake_ban_after, config.handshake_ban_seconds)
         self.market = MarketModel(self.directory, config.seed, int(time.time() * 1000), config.trade_share)
+        self.rest = RestDispatcher(REST_ROUTES, config.rest_limit)
         self.hub = Fanout(config, self.market, self.stats, self.faults, self._schedule)
         self.server: Server | None = None
         self.port = 0
@@ -116,6 +120,8 @@ class WebSocketSide:
         now = time.time()
         path = request.path.partition("?")[0]
         remote = str(connection.remote_address[0]) if connection.remote_address else "?"
+        if path.startswith(REST_PREFIX):
+            return self._rest(request, remote, now)
         if path not in (PUBLIC_PATH, PRIVATE_PATH):
             self.stats.handshake(now, remote, path, 404)
             return connection.respond(404, "Not Found\n")
@@ -152,6 +158,17 @@ class WebSocketSide:
                 return connection.respond(401, body)
         self.stats.handshake(now, client, path, 101)
         return None
+
+    def _rest(self, request: Request, client: str, now: float) -> Response:
+        """A plain HTTP GET of Upbit's REST API (``tools.sim.rest``); per IP, as Upbit counts."""
+        def violation(group: str, path: str) -> None:
+            self.stats.violation(now, "rest_rate", None, group=group, path=path, client=client)
+
+        answer = self.rest.answer(self, request.path, client, now, violation)
+        self.stats.rest(now, client, request.path, answer.status)
+        headers = Headers([("Connection", "close"), ("Content-Length", str(len(answer.body))),
+                           *answer.headers])
+        return Response(answer.status, http.HTTPStatus(answer.status).phrase, headers, answer.body)
 
     def _process_response(
         self, connection: SimServerConnection, request: Request, response: Response

@@ -58,6 +58,7 @@ class Runtime:
             "public_url": f"ws://{host}:{port}{PUBLIC_PATH}",
             "private_url": f"ws://{host}:{port}{PRIVATE_PATH}",
             "control_url": f"http://{host}:{control_port}" if control_port else None,
+            "rest_url": f"http://{host}:{port}",
             "port": port,
             "control_port": control_port,
         }
@@ -161,6 +162,11 @@ class Simulator:
     @property
     def private_url(self) -> str:
         return self._urls["private_url"]
+
+    @property
+    def rest_url(self) -> str:
+        """Base URL of the REST API on the WebSocket port (``tools.sim.rest``), no trailing slash."""
+        return self._urls["rest_url"]
 
     @property
     def control_url(self) -> str | None:

@@ -1,7 +1,7 @@
 """What the simulator saw and did, kept for tests to assert on (bounded, JSON-able).
 
 Times are wall-clock seconds (``time.time()``) so a test can compare them with its own clock.
-"Violations" are every rate-limit hit and every error frame sent, so a healthy client run has
+"Violations" are every rate-limit hit (REST ones as ``rest_rate``) and every error frame sent, so a healthy client run has
 ``violations == []``.
 """
 
@@ -56,6 +56,8 @@ class Stats:
         self.handshakes_accepted = 0
         self.handshakes_refused: collections.Counter[str] = collections.Counter()
         self.dropped_frames = 0
+        self.rest_requests: collections.deque[dict[str, Any]] = collections.deque(maxlen=self.limit)
+        self.rest_counts: collections.Counter[str] = collections.Counter()
 
     def open(self, record: ConnectionRecord) -> None:
         self.opened += 1
@@ -99,6 +101,11 @@ class Stats:
         else:
             self.handshakes_refused[str(status)] += 1
 
+    def rest(self, when: float, client: str, target: str, status: int) -> None:
+        """One REST request (``tools.sim.rest``): path with query, and the HTTP status answered."""
+        self.rest_requests.append({"time": when, "client": client, "target": target[:2000], "status": status})
+        self.rest_counts[f"{target.partition('?')[0]} {status}"] += 1
+
     def snapshot(self) -> dict[str, Any]:
         """Everything, as plain JSON-able data."""
         return {
@@ -116,4 +123,6 @@ class Stats:
             "handshakes_accepted": self.handshakes_accepted,
             "handshakes_refused": dict(self.handshakes_refused),
             "dropped_frames": self.dropped_frames,
+            "rest_requests": list(self.rest_requests),
+            "rest_counts": dict(self.rest_counts),
         }
