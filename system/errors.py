@@ -12,6 +12,8 @@
     ├── CodecError (TypeError)            an object that is not an Upbit event given to the codec
     ├── LinkError                         the WebSocket failed; the connection reconnects
     │   └── HandshakeRejected             the server refused the upgrade (HTTP status kept)
+    ├── RestError                         a REST call failed (HTTP status, Upbit's error name)
+    │   └── RestRateLimited               429 or 418: over Upbit's REST limit (SPEC §5)
     ├── HubError (RuntimeError)           the running tree did not do what was asked
     ├── RuntimeSystemError (RuntimeError) an actor system could not be started or reached
     │   ├── PortBusyError                 a non-Thespian process holds the admin port
@@ -44,6 +46,8 @@ __all__ = [
     "PortBusyError",
     "RefusedClass",
     "RequestError",
+    "RestError",
+    "RestRateLimited",
     "RuntimeSystemError",
     "SimRequestError",
     "SimulatorError",
@@ -93,6 +97,23 @@ class HandshakeRejected(LinkError):
         super().__init__(message)
         self.status = status
         """The HTTP status code of the refusal."""
+
+
+class RestError(UpbitActorsError):
+    """A REST call that did not give the answer asked for: Upbit's REST error answer
+    ``{"error":{"name":..,"message":..}}`` (SPEC §8.1), a body that is not the expected JSON, or
+    no answer at all (``status`` 0: refused, timed out, unreachable)."""
+
+    def __init__(self, status: int, name: str, message: str) -> None:
+        super().__init__(f"HTTP {status} {name}: {message}" if status else f"{name}: {message}")
+        self.status = status
+        """HTTP status; 0 when no HTTP answer came."""
+        self.name = name
+        """Upbit's error name (``too_many_requests``...), or ours: ``unreachable``, ``bad_body``."""
+
+
+class RestRateLimited(RestError):
+    """HTTP 429 (over the group's rate) or 418 (blocked for a while) (SPEC §5)."""
 
 
 class HubError(UpbitActorsError, RuntimeError):
