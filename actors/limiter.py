@@ -7,7 +7,8 @@
 | ``ConnectionOpened``   | the current set again (replay) to the new socket                   |
 | ``ConnectionLost``     | nothing; sets wait for the next socket                             |
 | ``HandshakeRequest``   | ``HandshakeGranted`` now, or later when a permit frees             |
-| ``RequestSent``        | (status only)                                                      |
+| ``RequestSent``        | ``ListSubscriptionsGranted`` when the budget allows (a check owed) |
+| ``ResendSubscription`` | the current set again, charged like any set                        |
 | ``Tick`` (poll)        | whatever became allowed                                            |
 | (after any admission)  | ``Checkpoint`` of the spent budgets to the supervisor              |
 
@@ -29,8 +30,10 @@ from upbit_actors.messages import (
     Endpoint,
     HandshakeGranted,
     HandshakeRequest,
+    ListSubscriptionsGranted,
     MergedSubscription,
     RequestSent,
+    ResendSubscription,
     SendSubscription,
 )
 from upbit_actors.messages.lifecycle import Checkpoint
@@ -61,6 +64,7 @@ class LimiterActor(BaseActor):
             self.limiter.restore(msg.state, now)
             self._open = {Endpoint(name): link["epoch"] for name, link in msg.state.get("links", {}).items()}
         self._registry = self.directory.get("registry")
+        self.limiter.check_interval = self.config.live_check_interval
         self._connections = {e: self._connection(e) for e in Endpoint}
         self._pump()
 
@@ -115,6 +119,12 @@ class LimiterActor(BaseActor):
 
     def receiveMsg_RequestSent(self, msg: RequestSent, sender) -> None:
         self.requests_sent += 1
+        self.limiter.request_check(msg.endpoint, msg.epoch, time.monotonic())
+        self._pump()
+
+    def receiveMsg_ResendSubscription(self, msg: ResendSubscription, sender) -> None:
+        self.limiter.resend(msg.endpoint, msg.epoch, time.monotonic())
+        self._pump()
 
     def on_tick(self, purpose: str) -> None:
         if purpose == "poll":
@@ -133,6 +143,11 @@ class LimiterActor(BaseActor):
             address = self._connection(endpoint)
             if address is not None and endpoint in self._open:
                 self.send(address, SendSubscription(merged=merged, epoch=self._open[endpoint]))
+        for endpoint, epoch in self.limiter.poll_checks(now):
+            admitted = True
+            address = self._connection(endpoint)
+            if address is not None:
+                self.send(address, ListSubscriptionsGranted(endpoint=endpoint, epoch=epoch))
         for endpoint, attempt in self.limiter.poll_handshakes(now):
             admitted = True
             address = self._asked.get(endpoint) or self._connection(endpoint)

@@ -30,8 +30,10 @@ __all__ = [
     "FramesAck",
     "HandshakeGranted",
     "HandshakeRequest",
+    "ListSubscriptionsGranted",
     "Loss",
     "RequestSent",
+    "ResendSubscription",
     "SendSubscription",
     "StreamAlert",
 ]
@@ -96,6 +98,28 @@ class RequestSent:
     epoch: int
     generation: int
     sent_at: float
+
+
+@frozen(kw_only=True)
+class ListSubscriptionsGranted:
+    """Rate limiter -> connection: send one ``LIST_SUBSCRIPTIONS`` request on socket ``epoch`` now.
+
+    Granted after each set sent (``RequestSent``) and every ``HubConfig.live_check_interval``,
+    from the same per-connection message budget as the sets (SPEC §2.1 rule 4, §5)."""
+
+    endpoint: Endpoint
+    epoch: int
+
+
+@frozen(kw_only=True)
+class ResendSubscription:
+    """Connection -> rate limiter: Upbit's live set on socket ``epoch`` differs from the set sent;
+    send the current set again (it is charged like any set)."""
+
+    endpoint: Endpoint
+    epoch: int
+    detail: str = ""
+    """What differed, e.g. ``missing ticker:KRW-ETH``."""
 
 
 @frozen(kw_only=True)

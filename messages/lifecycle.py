@@ -56,6 +56,10 @@ class HubConfig:
     SPEC §2.2). 12 s notices a stall within 15 s (issue 12); each stall in a row doubles it, up
     to 8 times, for sets of quiet codes; None turns it off. An only_snapshot set and the
     private stream are silent by nature and never judged by this."""
+    live_check_interval: float | None = 300.0
+    """Seconds between checks of the set Upbit holds for each connection (``LIST_SUBSCRIPTIONS``,
+    SPEC §2.1), besides the check after every set sent; a set that differs is sent again. Each
+    check is one message of the 5/s, 100/min budget (SPEC §5); None turns periodic checks off."""
     connect_timeout: float = 5.0
     """Bound on the blocking TCP connect and WebSocket handshake."""
     backoff_initial: float = 0.5

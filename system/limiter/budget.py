@@ -11,6 +11,9 @@ Sends are admitted when ``poll`` returns them; the actor sends them at once, so 
 charged at admission time. The gap between admission and the wire (actor hops, ~1 ms each,
 THESPIAN.md) is what the one-message headroom below absorbs.
 
+LIST_SUBSCRIPTIONS checks (issue 13) spend the same budget, after the sets: one owed after each
+set sent and every ``check_interval``; a live set found different is owed again (``resend``).
+
 Exception tree: none raised; stale input is ignored and counted.
 """
 
@@ -68,6 +71,11 @@ class _Link:
     """Offers dropped because a newer generation was already offered."""
     superseded: int = 0
     """Offers replaced by a newer one before they could be sent."""
+    check_due: float | None = None
+    """When a LIST_SUBSCRIPTIONS check is owed to the open socket; None: none owed."""
+    checks: int = 0
+    resends: int = 0
+    """Sets sent again because Upbit's live set differed (``resend``)."""
 
     def pending(self) -> bool:
         return (
@@ -91,6 +99,8 @@ class RateLimiter:
     messages_per_minute: int = MESSAGES_PER_MINUTE
     handshakes_per_second: int = HANDSHAKES_PER_SECOND
     handshakes_per_minute: int = HANDSHAKES_PER_MINUTE
+    check_interval: float | None = None
+    """Seconds between periodic LIST_SUBSCRIPTIONS checks (``HubConfig.live_check_interval``)."""
     _handshakes: tuple[SlidingWindow, ...] = field(init=False)
     _links: dict[Endpoint, _Link] = field(factory=lambda: {e: _Link() for e in Endpoint}, init=False)
     _waiting: dict[Endpoint, int] = field(factory=dict, init=False)
@@ -131,6 +141,7 @@ class RateLimiter:
         link.epoch = epoch
         link.live = None
         link.live_generation = None
+        link.check_due = None  # the first set sent owes one
         link.windows = self._message_windows()
 
     def on_connection_lost(self, endpoint: Endpoint, epoch: int) -> None:
@@ -168,6 +179,40 @@ class RateLimiter:
             link.live_generation = latest.generation
             link.sent += 1
             out.append((endpoint, latest))
+        return out
+
+    # -- LIST_SUBSCRIPTIONS checks (issue 13) ---------------------------------------------
+
+    def request_check(self, endpoint: Endpoint, epoch: int, now: float) -> None:
+        """A set went on socket ``epoch`` (``RequestSent``): a check of it is owed, at once."""
+        self._clock = max(self._clock, now)
+        link = self._links[endpoint]
+        if link.epoch == epoch:
+            link.check_due = now
+
+    def resend(self, endpoint: Endpoint, epoch: int, now: float) -> None:
+        """Upbit's live set on socket ``epoch`` differs: the newest set is owed again (charged)."""
+        self._clock = max(self._clock, now)
+        link = self._links[endpoint]
+        if link.epoch == epoch and link.live is not None:
+            link.live = link.live_generation = None
+            link.resends += 1
+
+    def poll_checks(self, now: float) -> list[tuple[Endpoint, int]]:
+        """Checks to send now: (endpoint, epoch). A check is one request message (SPEC §2.1
+        rule 4, §5) from the budget of the sets, which go first: none while a set is pending.
+        Call after ``poll``. The next is due ``check_interval`` later (never, when None)."""
+        self._clock = max(self._clock, now)
+        out: list[tuple[Endpoint, int]] = []
+        for endpoint, link in self._links.items():
+            if (link.epoch is None or link.check_due is None or now < link.check_due or link.pending()
+                    or not all(w.allows(now) for w in link.windows)):
+                continue
+            for window in link.windows:
+                window.record(now)
+            link.check_due = None if self.check_interval is None else now + self.check_interval
+            link.checks += 1
+            out.append((endpoint, link.epoch))
         return out
 
     # -- handshakes -----------------------------------------------------------------------
@@ -240,6 +285,8 @@ class RateLimiter:
                     deadlines.append(self._clock)
                 else:
                     deadlines.append(max(w.available_at() for w in link.windows))
+            elif link.epoch is not None and link.check_due is not None:
+                deadlines.append(max(link.check_due, *(w.available_at() for w in link.windows)))
         if self._waiting:
             deadlines.append(max(w.available_at() for w in self._handshakes))
         return max(min(deadlines), self._clock) if deadlines else None
@@ -256,6 +303,8 @@ class RateLimiter:
                 "sent": link.sent,
                 "stale": link.stale,
                 "superseded": link.superseded,
+                "checks": link.checks,
+                "resends": link.resends,
                 "used_1s": link.windows[0].used(now) if link.windows else 0,
                 "used_60s": link.windows[1].used(now) if link.windows else 0,
             }
