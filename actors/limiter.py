@@ -9,10 +9,12 @@
 | ``HandshakeRequest``   | ``HandshakeGranted`` now, or later when a permit frees             |
 | ``RequestSent``        | ``ListSubscriptionsGranted`` when the budget allows (a check owed) |
 | ``ResendSubscription`` | the current set again, charged like any set                        |
+| ``RestPermitRequest`` | ``RestPermit`` now, or when the group's REST window frees          |
 | ``Tick`` (poll)        | whatever became allowed                                            |
 | (after any admission)  | ``Checkpoint`` of the spent budgets to the supervisor              |
 
-Decisions live in ``system.limiter.budget.RateLimiter`` (SPEC §5 budgets). A restarted limiter gets
+Decisions live in ``system.limiter.budget.RateLimiter`` (SPEC §5 budgets) and, for REST calls,
+``system.limiter.rest_budget.RestBudget`` (a budget of its own: Upbit counts REST apart). A restarted limiter gets
 its predecessor's spent budgets back from the supervisor (``Configure.state``), and each
 connection with an open socket announces it again (``ConnectionOpened``) to the new address,
 so a restart never resets the count of what Upbit has already seen.
@@ -37,7 +39,9 @@ from upbit_actors.messages import (
     SendSubscription,
 )
 from upbit_actors.messages.lifecycle import Checkpoint
+from upbit_actors.messages.rest import RestPermit, RestPermitRequest
 from upbit_actors.system.limiter.budget import RateLimiter
+from upbit_actors.system.limiter.rest_budget import REST_WAITING, RestBudget
 
 __all__ = ["LimiterActor"]
 
@@ -57,11 +61,15 @@ class LimiterActor(BaseActor):
         self._connections: dict[Endpoint, Any] = {}
         """Endpoint -> the connection address in use (a change means it was restarted)."""
         self.requests_sent = 0
+        self.rest = RestBudget()
+        self._rest_askers: dict[tuple[str, int], Any] = {}
+        """(asker, ticket) waiting -> the asker's address (tickets are numbered per asker)."""
 
     def on_configure(self, msg) -> None:
         if msg.state and not self._open:
             now = time.monotonic()
             self.limiter.restore(msg.state, now)
+            self.rest.restore(msg.state.get("rest", {}), now)
             self._open = {Endpoint(name): link["epoch"] for name, link in msg.state.get("links", {}).items()}
         self._registry = self.directory.get("registry")
         self.limiter.check_interval = self.config.live_check_interval
@@ -126,6 +134,17 @@ class LimiterActor(BaseActor):
         self.limiter.resend(msg.endpoint, msg.epoch, time.monotonic())
         self._pump()
 
+    def receiveMsg_RestPermitRequest(self, msg: RestPermitRequest, sender) -> None:
+        key = (str(sender), msg.ticket)
+        if self.rest.request(msg.group, key, time.monotonic()):
+            self.send(sender, RestPermit(ticket=msg.ticket, group=msg.group))
+            self._checkpoint()
+        else:
+            self._rest_askers[key] = sender
+            while len(self._rest_askers) > 8 * REST_WAITING:  # tickets the budget dropped long ago
+                del self._rest_askers[next(iter(self._rest_askers))]
+        self._pump()
+
     def on_tick(self, purpose: str) -> None:
         if purpose == "poll":
             self._pump()
@@ -153,9 +172,15 @@ class LimiterActor(BaseActor):
             address = self._asked.get(endpoint) or self._connection(endpoint)
             if address is not None:
                 self.send(address, HandshakeGranted(endpoint=endpoint, attempt=attempt))
+        for group, key in self.rest.poll(now):
+            admitted = True
+            asker = self._rest_askers.pop(key, None)
+            if asker is not None:
+                self.send(asker, RestPermit(ticket=key[1], group=group))
         if admitted:
             self._checkpoint()
-        deadline = self.limiter.next_deadline()
+        deadlines = [d for d in (self.limiter.next_deadline(), self.rest.next_deadline()) if d is not None]
+        deadline = min(deadlines) if deadlines else None
         if deadline is None:
             self.cancel("poll")
         else:
@@ -164,8 +189,9 @@ class LimiterActor(BaseActor):
     def _checkpoint(self) -> None:
         supervisor = self.directory.get("supervisor") if self.directory else None
         if supervisor is not None:
-            self.send(supervisor, Checkpoint(role=self.role or "limiter", state=self.limiter.snapshot()))
+            state = {**self.limiter.snapshot(), "rest": self.rest.snapshot()}
+            self.send(supervisor, Checkpoint(role=self.role or "limiter", state=state))
 
     def status_details(self) -> dict[str, Any]:
-        return {"requests_sent": self.requests_sent,
+        return {"requests_sent": self.requests_sent, "rest": self.rest.status(time.monotonic()),
                 **{k: v for k, v in self.limiter.status(time.monotonic()).items()}}

@@ -42,6 +42,21 @@ class HubConfig:
     private_url: str = "wss://api.upbit.com/websocket/v1/private"
     """WebSocket URL of the private endpoint (myOrder, myAsset; opened only with keys).
     Environment: ``UPBIT_PRIVATE_URL``."""
+    rest_url: str | None = "https://api.upbit.com"
+    """Base URL of Upbit's REST API (the market list, SPEC §8; trade backfill, §8.1); None turns
+    REST off. Left at Upbit's while ``public_url`` is not Upbit's (a simulator), REST is off too:
+    set it explicitly (the bundled simulator serves it on its WebSocket port, ``http://HOST:PORT``).
+    Environment: ``UPBIT_REST_URL``."""
+    rest_timeout: float = 5.0
+    """Seconds a REST call may take to connect and for each read."""
+    market_refresh: float | None = 3600.0
+    """Seconds between fetches of the market list (``/v1/market/all``, 10/s group ``market``);
+    codes not on it are rejected before they reach the wire. After a failed fetch, the next is tried
+    after a tenth of this (at least 10 s). None: the list is never fetched and codes are unchecked."""
+    snapshot_timeout: float | None = 10.0
+    """Seconds within which a code accepted unchecked (no market list) must produce its first
+    event; otherwise its holders get a ``no_snapshot`` alert (Upbit answers an unknown code with
+    silence, SPEC §2.2, §10 item 10: 10 s). None turns the check off."""
     format: WireFormat = WireFormat.DEFAULT
     """Format requested on every connection; the codec reads all four."""
     merge_window: float = 0.1
@@ -84,7 +99,8 @@ class HubConfig:
     """Free-form settings for user components."""
 
     ENV_URLS: ClassVar[dict[str, str]] = {"UPBIT_PUBLIC_URL": "public_url",
-                                          "UPBIT_PRIVATE_URL": "private_url"}
+                                          "UPBIT_PRIVATE_URL": "private_url",
+                                          "UPBIT_REST_URL": "rest_url"}
     """Environment variables ``from_env`` reads, and the field each sets."""
 
     @classmethod

@@ -13,7 +13,7 @@
     strategy = "momentum"
 
 Precedence, lowest first: the field defaults, the preset (``preset=`` argument, else the file's
-``preset`` key), the file, the environment (``UPBIT_PUBLIC_URL`` / ``UPBIT_PRIVATE_URL``,
+``preset`` key), the file, the environment (``UPBIT_PUBLIC_URL`` / ``UPBIT_PRIVATE_URL`` / ``UPBIT_REST_URL``,
 ``HubConfig.ENV_URLS``), then explicit fields (a bot's code, a command's options). Keys never go
 in the file: they come from ``UPBIT_ACCESS_KEY`` / ``UPBIT_SECRET_KEY`` or a key file
 (``system.jwt.credentials``), and a file that holds one is refused.
@@ -73,6 +73,7 @@ _POSITIVE = ("ping_interval", "pong_timeout", "stall_timeout", "connect_timeout"
              "backoff_max", "live_check_interval")
 _AT_LEAST_ONE = ("max_auth_failures", "buffer_limit")
 _URLS = ("public_url", "private_url")
+_REST_POSITIVE = ("rest_timeout", "market_refresh", "snapshot_timeout")
 
 
 def _hints(cls: type) -> dict[str, Any]:
@@ -138,7 +139,10 @@ def _problem(config: Any) -> tuple[str, str] | None:
     for name in _URLS:
         if not str(getattr(config, name, "ws://")).startswith(("ws://", "wss://")):
             return name, "expected a ws:// or wss:// URL"
-    for name in _POSITIVE:
+    rest_url = getattr(config, "rest_url", None)
+    if rest_url is not None and not str(rest_url).startswith(("http://", "https://")):
+        return "rest_url", "expected an http:// or https:// URL"
+    for name in _POSITIVE + _REST_POSITIVE:
         value = getattr(config, name, 1.0)
         if value is not None and not value > 0:
             return name, "must be more than 0 seconds"

@@ -30,6 +30,7 @@ __all__ = [
     "group_of",
     "parse_markets",
     "parse_remaining",
+    "rest_base",
 ]
 
 DEFAULT_REST_URL = "https://api.upbit.com"
@@ -62,6 +63,17 @@ def check_base_url(url: str) -> str:
     if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
         raise ConfigError(f"rest_url = {url!r}: expected an http:// or https:// URL like {DEFAULT_REST_URL}")
     return url.rstrip("/")
+
+
+def rest_base(public_url: str, rest_url: str | None) -> str | None:
+    """The REST base URL the tree uses, or None (REST off): ``rest_url`` None, or left at Upbit's
+    while the WebSocket is not Upbit's (a simulator's market list is not Upbit's, and a test must
+    not reach the internet). Never derived from ``public_url``: set explicitly (HubConfig.rest_url)."""
+    if rest_url is None:
+        return None
+    if rest_url.rstrip("/") == DEFAULT_REST_URL and urlsplit(public_url).hostname != "api.upbit.com":
+        return None
+    return rest_url
 
 
 def build_url(base: str, path: str, params: Iterable[tuple[str, object]] = ()) -> str:

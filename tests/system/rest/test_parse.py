@@ -15,6 +15,7 @@ from upbit_actors.system.rest.parse import (
     group_of,
     parse_markets,
     parse_remaining,
+    rest_base,
 )
 
 SAMPLES = Path(__file__).resolve().parents[4] / "shared" / "upbit" / "samples"
@@ -73,3 +74,12 @@ def test_a_market_list_of_the_wrong_shape_is_a_rest_error(body: bytes) -> None:
     with pytest.raises(RestError) as caught:
         parse_markets(body)
     assert caught.value.name == "bad_body"
+
+
+def test_rest_base_is_explicit_and_never_mixes_upbit_with_a_simulator() -> None:
+    upbit = "wss://api.upbit.com/websocket/v1"
+    sim = "ws://127.0.0.1:9/websocket/v1"
+    assert rest_base(upbit, "https://api.upbit.com") == "https://api.upbit.com"
+    assert rest_base(sim, "https://api.upbit.com/") is None  # left at Upbit's: off
+    assert rest_base(sim, "http://127.0.0.1:9") == "http://127.0.0.1:9"
+    assert rest_base(upbit, None) is None
