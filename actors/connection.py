@@ -29,9 +29,9 @@ supervisor; retries wait, and stop after ``max_auth_failures`` until new keys or
 Frames go to the router under a credit (``system.connection.outflow``): two batches in flight,
 the rest coalesced; past a bound the socket is not read until the router catches up.
 
-Decisions live in ``system/connection/`` (``state``: phases, epochs, lost sockets; ``liveness``,
-``backoff``, ``auth``, ``outflow``); socket I/O in ``system.wire.wslink``. This actor only
-sends, schedules and touches the socket; opening is the one blocking step (``connect_timeout``).
+Decisions live in ``system/connection/`` (``state``: phases, epochs, lost sockets; ``liveness``, ``backoff``,
+``auth``, ``outflow``; ``livecheck``, with the base class ``LiveChecked``); socket I/O in ``system.wire.wslink``.
+This actor only sends, schedules and touches the socket; opening is the one blocking step (``connect_timeout``).
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ import random
 import time
 from typing import Any
 
-from upbit_actors.actors.base import BaseActor
+from upbit_actors.actors.connection_live import LiveChecked
 from upbit_actors.messages import (
     AuthFailed,
     Configure,
@@ -77,7 +77,7 @@ _PEERS = ("limiter", "router", "supervisor")
 """Who hears of every socket opened and lost."""
 
 
-class ConnectionActor(BaseActor):
+class ConnectionActor(LiveChecked):
     """One Upbit WebSocket: a shell around ``ConnectionState`` (see the module docstring)."""
 
     def __init__(self) -> None:
@@ -211,9 +211,9 @@ class ConnectionActor(BaseActor):
         except LinkError as exc:
             self._lost(str(exc))
             return
-        refused = self._conn.on_read(time.monotonic(), result.frames, result.pongs)
-        if result.frames:
-            self._out.add(self._conn.epoch, result.frames)
+        refused = self._conn.on_read(time.monotonic(), frames := self._listed(result.frames), result.pongs)
+        if frames:  # LIST_SUBSCRIPTIONS answers were taken off (actors.connection_live)
+            self._out.add(self._conn.epoch, frames)
             self._flow()
         if refused:
             self._auth_failed("INVALID_AUTH frame")  # closes the socket, decides what comes next

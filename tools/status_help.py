@@ -32,7 +32,8 @@ registry:
 limiter:
   public, private      per connection: epoch, sent, pending, used_1s / used_60s of the message
                        budget (4/s, 90/min), live_generation, latest_generation, superseded
-                       (replaced before it could be sent), stale
+                       (replaced before it could be sent), stale, checks (LIST_SUBSCRIPTIONS
+                       requests granted), resends (sets sent again: Upbit's live set differed)
   handshakes_used_1s, handshakes_used_60s, handshakes_waiting   the handshake budget
 
 jwt:
@@ -58,6 +59,11 @@ connection:
   epoch, reconnects   socket number and how many were opened again; last_frame_age: seconds
                       since the last frame; keys_version: the keys its token was made with
   frames, requests_sent, auth_failures, last_error
+  live_checks         LIST_SUBSCRIPTIONS requests sent (after each set and every
+                      live_check_interval); live_matches: answers equal to the set sent
+  live_mismatches     answers that differed; live_last_mismatch: the last difference
+                      (missing/extra type:code); live_resends: sets asked again for it (at most
+                      3 in a row per set); live_unanswered: requests without an answer in 10 s
   to router           frames_sent, batches_sent, frames_waiting, batches_in_flight (at most 2),
                       paused/pauses (socket not read while the router catches up), frames_lost
                       (batches a dead or replaced router never acknowledged)

@@ -134,9 +134,12 @@ def _connection(d: dict[str, Any]) -> list[str]:
     d.pop("endpoint", None)
     first = _pairs(d, "epoch", "reconnects", "generation")
     first += f", last frame {'-' if age is None else f'{age:g}s ago'}"
+    live = _pairs(d, "live_checks", "live_matches", "live_mismatches", "live_resends", "live_unanswered",
+                  "live_last_mismatch")  # LIST_SUBSCRIPTIONS checks (issue 13)
     return [first, _pairs(d, "frames", "requests_sent", "auth_failures", "last_error", "url"),
             "to router: " + _pairs(d, "frames_sent", "batches_sent", "frames_waiting", "batches_in_flight",
-                                   "paused", "pauses", "frames_lost")]
+                                   "paused", "pauses", "frames_lost"),
+            "live set: " + live if live else ""]
 
 
 def _jwt(d: dict[str, Any]) -> list[str]:

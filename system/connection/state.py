@@ -95,6 +95,8 @@ class ConnectionState:
     phase: Phase = Phase.IDLE
     wanted: MergedSubscription | None = None
     """The newest set received (by generation)."""
+    sent: MergedSubscription | None = None
+    """The set last sent on the open socket (None before its first): what Upbit should hold."""
     attempt: int = 0
     """Handshake attempt number, carried by permits and tokens."""
     linked: bool = False
@@ -187,6 +189,7 @@ class ConnectionState:
         """The socket is up; returns its epoch."""
         self.linked = True
         self.epoch += 1
+        self.sent = None
         self.opened_at = self.last_frame_at = now
         self.liveness.reset(now)
         self.backoff.on_opened(now)
@@ -196,6 +199,7 @@ class ConnectionState:
     def on_request_sent(self, now: float, msg: MergedSubscription) -> bool:
         """``msg`` went on the wire; True when the token awaits confirmation (``auth_confirm``)."""
         self.requests_sent += 1
+        self.sent = msg
         # Data should flow continuously unless every stream is only_snapshot.
         self.liveness.expect_data(now, any(not s.only_snapshot for s in msg.streams))
         return self.private and self.auth.await_confirmation(self.epoch)
