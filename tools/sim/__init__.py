@@ -16,6 +16,7 @@ Python API (tests run it in a background thread with its own event loop)::
         sim.send_error_and_close(name="INVALID_PARAM")
         sim.refuse_handshakes(s, status=503); sim.slow_handshakes(s, delay)
         sim.set_rate(frames_per_second)
+        sim.drop_live_code(code, conn=None)    # the live set silently loses a code (LIST_SUBSCRIPTIONS too)
         uuid = sim.place_order(access_key, code, side, ord_type, price, volume, identifier=None)
         sim.fill_order(uuid, volume=None); sim.cancel_order(uuid)
         sim.set_balance(access_key, currency, balance, locked=0.0)
@@ -53,6 +54,7 @@ HTTP control API on ``control_url`` (127.0.0.1, JSON in and out, ``Connection: c
     POST /refuse_handshakes         {"seconds": 5.0, "status": 503}      (503 or 429)
     POST /slow_handshakes           {"seconds": 5.0, "delay": 1.0}
     POST /set_rate                  {"rate": 1000.0}
+    POST /drop_live_code            {"code": "KRW-ETH", "conn": null}   -> {"dropped_from": [ids]}
     POST /place_order               {"access_key", "code", "side", "ord_type", "price", "volume",
                                      "identifier", "time_in_force"} -> {"uuid": ...}
     POST /fill_order                {"uuid": ..., "volume": null}

@@ -23,7 +23,7 @@ __all__ = ["POST_OPERATIONS", "ControlServer"]
 
 POST_OPERATIONS = (
     "drop_all", "stall_data", "stall_all", "send_garbage", "send_error_and_close",
-    "refuse_handshakes", "slow_handshakes", "set_rate",
+    "refuse_handshakes", "slow_handshakes", "set_rate", "drop_live_code",
     "place_order", "fill_order", "cancel_order", "set_balance", "reset",
 )
 """Operations reachable as ``POST /<name>``."""

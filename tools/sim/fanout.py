@@ -27,7 +27,7 @@ from upbit_actors.tools.sim.outbox import Outbox
 from upbit_actors.tools.sim.pacer import Pacer
 from upbit_actors.tools.sim.private import PrivateEvent
 from upbit_actors.tools.sim.protocol import Subscribe
-from upbit_actors.tools.sim.routes import ALL_CODES, Route, describe, expand
+from upbit_actors.tools.sim.routes import ALL_CODES, Route, describe, expand, without_code
 from upbit_actors.tools.sim.stats import Stats
 from upbit_actors.tools.sim.writers import Writer, writer
 
@@ -124,11 +124,31 @@ class Fanout(Outbox):
             if chunk:
                 self.schedule(delay, lambda c=chunk: self._burst(conn, generation, c))
 
+    def forget(self, conn: SimConnection, code: str) -> bool:
+        """Fault: take ``code`` off the connection's live set silently (no frame, no snapshot), as
+        LIST_SUBSCRIPTIONS shows it and for the data; True when it held the code."""
+        if conn.request is None or (request := without_code(conn.request, code)) == conn.request:
+            return False
+        self._changed()
+        self._unindex(conn)
+        conn.request = request
+        conn.routes = tuple(r for r in conn.routes if r.code != code)
+        conn.active = {r for r in conn.active if r.code != code}
+        for route in conn.routes:
+            self.index[(route.type, route.code)][(conn.id, route)] = conn
+        record = self.stats.connections.get(conn.id)
+        if record is not None:
+            record.subscriptions = describe([request])
+        return True
+
     def _burst(self, conn: SimConnection, generation: int, routes: list[Route]) -> None:
         if conn.generation != generation or conn.closing or conn.id not in self.connections:
             return
         stalled = self.faults.data_stalled(self.clock())
+        held = set(conn.routes)  # a route dropped since (drop_live_code) gets nothing
         for route in routes:
+            if route not in held:
+                continue
             if not stalled:
                 frame = self._snapshot(route)
                 if frame is not None:

@@ -89,6 +89,15 @@ class Operations:
         self.side.faults.slow(time.time(), float(seconds), float(delay))
         return {"slow_handshakes": float(seconds), "delay": float(delay)}
 
+    async def drop_live_code(self, code: str, conn: int | None = None) -> dict[str, Any]:
+        """Fault: the server silently loses ``code`` from the live set of every open connection
+        (or of connection ``conn``): no frame, no error, no more data for it, and LIST_SUBSCRIPTIONS
+        no longer lists it, until the client sends its set again."""
+        hub = self.side.hub
+        dropped = [c.id for c in list(hub.connections.values())
+                   if (conn is None or c.id == int(conn)) and not c.closing and hub.forget(c, str(code))]
+        return {"dropped_from": dropped}
+
     async def set_rate(self, rate: float) -> dict[str, Any]:
         """Change the market's total frame rate from now on."""
         self.side.hub.pacer.set_rate(float(rate), time.time())

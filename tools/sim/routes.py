@@ -23,6 +23,7 @@ __all__ = [
     "describe",
     "expand",
     "split_depth",
+    "without_code",
 ]
 
 ORDERBOOK_UNITS = (1, 5, 15, 30)
@@ -112,6 +113,20 @@ def _public_route(
     elif kind != "orderbook":
         level = 0
     return Route(kind, code, depth, level, snapshot, realtime)
+
+
+def without_code(request: Subscribe, code: str) -> Subscribe:
+    """``request`` without ``code`` (at any orderbook depth), and without a public type object left
+    with no codes: the ``drop_live_code`` fault's live set (a server that lost part of it)."""
+    types = []
+    for item in request.types:
+        if item.codes is None:
+            types.append(item)
+            continue
+        codes = tuple(c for c in item.codes if c != code and not c.startswith(code + "."))
+        if codes or item.type == "myOrder":
+            types.append(dataclasses.replace(item, codes=codes))
+    return dataclasses.replace(request, types=tuple(types))
 
 
 def describe(requests: Iterable[Subscribe]) -> list[dict[str, Any]]:

@@ -222,6 +222,9 @@ class Simulator:
     def set_rate(self, rate: float) -> dict[str, Any]:
         return self._call(self._ops().set_rate, rate)
 
+    def drop_live_code(self, code: str, conn: int | None = None) -> dict[str, Any]:
+        return self._call(self._ops().drop_live_code, code, conn)
+
     def place_order(self, access_key: str, code: str, side: str, ord_type: str, price: float | None = None,
                     volume: float | None = None, identifier: str | None = None,
                     time_in_force: str | None = None) -> str:

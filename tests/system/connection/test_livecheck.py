@@ -5,13 +5,13 @@ issue 13 item 5). Answers are built as Upbit writes them (the official sample, S
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import orjson
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.paths import SHARED_SAMPLES
 from upbit_actors.messages import (
     DataType,
     Endpoint,
@@ -27,7 +27,7 @@ from upbit_actors.system.connection.livecheck import (
     LiveCheck,
 )
 
-SAMPLES = Path("/work/shared/upbit/samples")
+SAMPLES = SHARED_SAMPLES
 T, OB = DataType.TICKER, DataType.ORDERBOOK
 
 
@@ -56,7 +56,10 @@ SAMPLE_SET = merged(WireStream(data_type=T, codes=("KRW-BTC", "KRW-ETH")),
 
 
 def test_the_official_sample_matches_the_set_it_describes() -> None:
-    sample = json.loads((SAMPLES / "list_subscriptions_official.json").read_text())["frames"][0]
+    path = SAMPLES / "list_subscriptions_official.json"
+    if not path.is_file():
+        pytest.skip(f"shared Upbit sample not found beside the repository ({SAMPLES})")
+    sample = json.loads(path.read_text(encoding="utf-8"))["frames"][0]
     check = LiveCheck()
     ticket = ask(check, SAMPLE_SET)
     rest, verdicts = check.take([b'{"type":"ticker"}', orjson.dumps({**sample, "ticket": ticket})], 1,
