@@ -8,6 +8,7 @@
 | ``ComponentExited``     | drops the component's keys                                         |
 | ``Directory``           | resends the table to a new router, every set to a new limiter      |
 | ``Tick`` (merge)        | ``MergedSubscription`` to ``limiter`` when the merge window ends   |
+| market list messages    | see ``actors.registry_markets`` (unknown codes, ``no_snapshot``)   |
 | (after any change)      | ``RoutingTable`` to ``router``; ``Checkpoint`` to ``supervisor``   |
 
 Decisions live in ``system.registry.book.SubscriptionBook``; this shell only moves messages.
@@ -19,6 +20,7 @@ import time
 from typing import Any
 
 from upbit_actors.actors.base import BaseActor
+from upbit_actors.actors.registry_markets import MarketsMixin
 from upbit_actors.messages import (
     Checkpoint,
     ComponentExited,
@@ -31,7 +33,7 @@ from upbit_actors.system.registry.book import GENERATIONS_PER_SECOND, Subscripti
 __all__ = ["RegistryActor"]
 
 
-class RegistryActor(BaseActor):
+class RegistryActor(MarketsMixin, BaseActor):
     """Shell around ``SubscriptionBook`` (see the module docstring)."""
 
     def __init__(self) -> None:
@@ -54,6 +56,7 @@ class RegistryActor(BaseActor):
                     self.book.restore(msg.state, time.monotonic())
                 except ValueError:
                     self.log.warning("registry: checkpoint unusable, starting empty")
+        self._markets_start()
         self._peers = {r: self.directory.get(r) for r in ("limiter", "router", "supervisor")}
         early, self._early = self._early, []
         for message, sender in early:
@@ -74,6 +77,8 @@ class RegistryActor(BaseActor):
     def receiveMsg_SetSubscriptions(self, msg: SetSubscriptions, sender) -> None:
         if self.book is None:
             self._hold(msg, sender)
+            return
+        if self._markets_hold(msg, sender):
             return
         replies = self.book.replace(sender, msg.component, msg.specs, time.monotonic(), seq=msg.seq,
                                     instance=msg.instance, request_id=msg.request_id)
@@ -105,6 +110,8 @@ class RegistryActor(BaseActor):
     def on_tick(self, purpose: str) -> None:
         if purpose == "merge":
             self._after_change()
+        elif purpose == "markets" and self.book is not None:
+            self._markets_pump()
 
     def _after_change(self) -> None:
         book = self.book
@@ -127,6 +134,10 @@ class RegistryActor(BaseActor):
             self.cancel("merge")
         else:
             self.schedule(max(0.0, deadline - now) + 0.001, "merge")
+        self._markets_after_change(now)
 
     def status_details(self) -> dict[str, Any]:
-        return self.book.status() if self.book is not None else {}
+        if self.book is None:
+            return {}
+        return {**self.book.status(), **(self.markets.status() if self.markets else {}),
+                "no_snapshot_alerts": self.snapshots.alerted if self.snapshots else 0}

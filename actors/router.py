@@ -18,6 +18,7 @@
 | ``Directory``         | a restarted connection actor: ``StreamAlert(connection_lost)`` (its    |
 |                       | socket died with it); its ``ConnectionOpened`` restores                |
 | ``ComponentExited``   | drops the component's buffer                                           |
+| ``SnapshotQuery``     | ``SnapshotsSeen``: which streams produced an event (registry checks)    |
 | ``Tick`` (flush/ack)  | batches that became ready (ack timeouts)                               |
 
 Decisions live in ``system.router.state.RoutingState``. The router reads only the routing facts
@@ -52,6 +53,7 @@ from upbit_actors.messages import (
     StreamAlert,
     UpbitError,
 )
+from upbit_actors.messages.rest import SnapshotQuery, SnapshotsSeen
 from upbit_actors.system.metrics.histogram import LatencyHistogram
 from upbit_actors.system.router.consumers import Delivery
 from upbit_actors.system.router.state import RoutingState
@@ -128,6 +130,10 @@ class RouterActor(BaseActor):
             self._alert_newcomers(before)
         self.state.on_routes_changed(msg, time.monotonic())
         self._flush()
+
+    def receiveMsg_SnapshotQuery(self, msg: SnapshotQuery, sender) -> None:
+        seen = self.state.seen(msg.keys) if self.state is not None else msg.keys  # unknown: no alert
+        self.send(sender, SnapshotsSeen(check=msg.check, keys=seen))
 
     def receiveMsg_ComponentExited(self, msg: ComponentExited, sender) -> None:
         if self.state is not None:

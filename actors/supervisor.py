@@ -18,12 +18,11 @@
 |                            | to the asker once all exited (or ``STOP_WAIT`` per phase passed) |
 | (its owner's process gone) | the same ordered stop, then the whole system (``runtime.owner``)  |
 
-OTP style (STYLE.md): child specs in ``CHILD_SPECS``, one_for_one restarts, restart intensity
-over a period (``system.supervisor.ledger``), escalation when exceeded: the supervisor tells the
-hub with ``ActorCrashed(role="supervisor")`` and exits, and the hub stops the system. Components
-are children too: ``spawn(restart=True)`` makes one transient (restarted after a crash, not after
-a clean exit), ``restart=False`` temporary; their restarts count toward the same intensity, so a
-component that crashes in ``on_start`` ends in an escalation instead of restarting forever.
+OTP style (STYLE.md): child specs in ``CHILD_SPECS``, one_for_one restarts, restart intensity over a period
+(``system.supervisor.ledger``), escalation when exceeded: the supervisor tells the hub with
+``ActorCrashed(role="supervisor")`` and exits, and the hub stops the system. Components are children too:
+``spawn(restart=True)`` makes one transient (restarted after a crash, not after a clean exit), ``restart=False``
+temporary; their restarts count toward the same intensity (a crash in ``on_start`` ends in an escalation).
 
 Durable state: the registry checkpoints its book here after every change, and components keep
 what they asked for and send it again to a new registry (a whole numbered set, applied once).
@@ -43,6 +42,7 @@ from upbit_actors.actors.connection import ConnectionActor
 from upbit_actors.actors.jwt import JwtActor
 from upbit_actors.actors.limiter import LimiterActor
 from upbit_actors.actors.registry import RegistryActor
+from upbit_actors.actors.rest import RestActor
 from upbit_actors.actors.router import RouterActor
 from upbit_actors.messages import (
     ActorCrashed,
@@ -77,12 +77,13 @@ __all__ = ["CHILD_SPECS", "STOP_WAIT", "Supervisor"]
 CHILD_SPECS: tuple[tuple[ChildSpec, type], ...] = (
     (ChildSpec(role="registry"), RegistryActor),
     (ChildSpec(role="limiter"), LimiterActor),
+    (ChildSpec(role="rest"), RestActor),
     (ChildSpec(role="router"), RouterActor),
     (ChildSpec(role="jwt"), JwtActor),
     (ChildSpec(role="connection.public"), ConnectionActor),
     (ChildSpec(role="connection.private"), ConnectionActor),
 )
-"""The permanent children, in start order, with the actor class each runs."""
+"""The permanent children, in start order, with the actor class each runs (``rest``: the blocking REST calls)."""
 
 
 class Supervisor(BaseActor):
@@ -222,9 +223,8 @@ class Supervisor(BaseActor):
 
     # -- directory ----------------------------------------------------------------------------
     def _directory(self) -> Directory:
-        entries = [DirectoryEntry(role=r, address=a) for r, a in self._children.items()]
-        entries.append(DirectoryEntry(role="supervisor", address=self.myAddress))
-        return Directory(entries=entries, epoch=self._epoch)
+        pairs = [*self._children.items(), ("supervisor", self.myAddress)]
+        return Directory(entries=[DirectoryEntry(role=r, address=a) for r, a in pairs], epoch=self._epoch)
 
     def _publish_directory(self, configure: list[str]) -> None:
         """New epoch: configure the (re)started roles, tell everyone else the new addresses."""

@@ -9,6 +9,7 @@ module                 protocol
 ``server``             non-data server frames and the codec's DecodeError
 ``subscription``       SetSubscriptions / replies / rejection / merged set / routing table
 ``connection``         socket lifecycle, frame and event batches, alerts
+``gaps``               Gap events and the REST backfill of missed trades
 ``auth``               keys in, tokens out (secrets hidden from repr)
 ``rest``               REST calls and their permits, the market list, snapshot checks
 ``lifecycle``          configuration, directory, supervision, shutdown
@@ -23,10 +24,12 @@ from __future__ import annotations
 
 from upbit_actors.messages import admin, auth, common, connection, lifecycle, market, private, server, subscription
 from upbit_actors.messages import rest
+from upbit_actors.messages import gaps
 from upbit_actors.messages.admin import *  # noqa: F403
 from upbit_actors.messages.auth import *  # noqa: F403
 from upbit_actors.messages.common import *  # noqa: F403
 from upbit_actors.messages.connection import *  # noqa: F403
+from upbit_actors.messages.gaps import *  # noqa: F403
 from upbit_actors.messages.lifecycle import *  # noqa: F403
 from upbit_actors.messages.market import *  # noqa: F403
 from upbit_actors.messages.private import *  # noqa: F403
@@ -34,7 +37,7 @@ from upbit_actors.messages.rest import *  # noqa: F403
 from upbit_actors.messages.server import *  # noqa: F403
 from upbit_actors.messages.subscription import *  # noqa: F403
 
-_MODULES = (common, market, private, server, subscription, connection, rest, auth, lifecycle, admin)
+_MODULES = (common, market, private, server, subscription, connection, gaps, rest, auth, lifecycle, admin)
 
 MESSAGE_CLASSES: tuple[type, ...] = tuple(
     obj

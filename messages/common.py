@@ -99,6 +99,8 @@ class StreamType(enum.StrEnum):
 
     SNAPSHOT = "SNAPSHOT"
     REALTIME = "REALTIME"
+    BACKFILL = "BACKFILL"
+    """Not Upbit's: a trade missed during a gap, fetched from REST afterwards (``messages.gaps``)."""
 
 
 class AskBid(enum.StrEnum):

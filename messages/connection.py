@@ -232,3 +232,5 @@ class StreamAlert:
     ``consumer_behind`` (a ``block`` consumer's buffer passed its limit; to its owner)."""
     detail: str = ""
     error: UpbitError | None = None
+    codes: tuple[str, ...] = field(converter=tuple, default=())
+    """The codes it is about, when it is about some (``no_snapshot``: the silent ones)."""

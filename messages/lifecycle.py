@@ -86,6 +86,13 @@ class HubConfig:
     """Private connection stops retrying after this many consecutive auth failures."""
     buffer_limit: int = 10_000
     """Events held per component before the overflow policy drops the oldest trades."""
+    backfill_limit: int = 2_000
+    """Trades per code fetched from REST after a gap at most (``GET /v1/trades/ticks``, 500 a
+    call); 0 turns the backfill off (trade gaps are then reported unfilled)."""
+    backfill_window: float = 300.0
+    """Seconds back from the reconnect a trade backfill reaches. A longer gap (or more than
+    ``backfill_limit`` trades) is filled only in part: its ``Gap`` says unfilled and the holders
+    get a ``backfill_exceeded`` alert."""
     metrics_port: int | None = None
     """Serve Prometheus metrics on 127.0.0.1 at this port (0: a free port, see
     ``Hub.metrics_url``); None: no endpoint. Needs the ``metrics`` extra (``prometheus_client``)."""

@@ -87,7 +87,7 @@ def short_id(value: Any) -> str:
 
 
 _TREE_ORDER = {role: rank for rank, role in enumerate(
-    ("supervisor", "registry", "limiter", "router", "jwt", "connection.public", "connection.private"))}
+    ("supervisor", "registry", "limiter", "rest", "router", "jwt", "connection.public", "connection.private"))}
 """The supervisor's start order; components come after, by name."""
 
 

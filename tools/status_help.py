@@ -28,6 +28,9 @@ registry:
   merged               per endpoint: generation (numbers each merged set), streams, codes,
                        pending (a change waits for the merge window), set (what is on the wire)
   routing_generation   numbers the routing table sent to the router
+  markets, markets_reason, markets_fetches, markets_failures   Upbit's market list (codes known,
+                       or why none: then codes are unchecked), fetches of GET /v1/market/all
+  no_snapshot_alerts   unchecked streams that produced no event within snapshot_timeout
 
 limiter:
   public, private      per connection: epoch, sent, pending, used_1s / used_60s of the message
@@ -35,6 +38,11 @@ limiter:
                        (replaced before it could be sent), stale, checks (LIST_SUBSCRIPTIONS
                        requests granted), resends (sets sent again: Upbit's live set differed)
   handshakes_used_1s, handshakes_used_60s, handshakes_waiting   the handshake budget
+  rest                 REST permits: granted, dropped, per group used (of 8 per 1.2 s) and waiting
+
+rest:
+  rest_url             where REST calls go (none: REST is off); calls made, call_failures,
+                       last_error; waiting (calls queued), refused (queue full)
 
 jwt:
   keys_loaded, keys_source, keys_version, algorithm, tokens_issued   never the keys themselves

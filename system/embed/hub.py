@@ -47,6 +47,7 @@ from upbit_actors.messages import (
 )
 from upbit_actors.system import runtime
 from upbit_actors.system.embed.attach import SUPERVISOR_NAME, HubError, ask_for, find_supervisor, query_status
+from upbit_actors.system.embed.markets import check_listed
 from upbit_actors.system.embed.monitor import Monitor
 from upbit_actors.system.embed.services import HubServices
 from upbit_actors.system.embed.streams import EventStream
@@ -222,6 +223,7 @@ class HubBase:
         spec = stream_spec(data_type, codes, **options)
         if self._asys is None:
             raise HubError("the hub is not started")
+        check_listed(self, spec)  # a code Upbit does not list: RequestError (system.embed.markets)
         stream = EventStream(self, name or f"stream-{uuid.uuid4().hex[:8]}", spec,
                              callback=callback, maxsize=maxsize)
         self._streams.append(stream)

@@ -70,7 +70,7 @@ OFF_WORDS = ("none", "off")
 SECRET_KEYS = re.compile(r"secret|access_key|password|token", re.I)
 
 _POSITIVE = ("ping_interval", "pong_timeout", "stall_timeout", "connect_timeout", "backoff_initial",
-             "backoff_max", "live_check_interval")
+             "backoff_max", "live_check_interval", "backfill_window")
 _AT_LEAST_ONE = ("max_auth_failures", "buffer_limit")
 _URLS = ("public_url", "private_url")
 _REST_POSITIVE = ("rest_timeout", "market_refresh", "snapshot_timeout")

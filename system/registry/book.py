@@ -48,7 +48,7 @@ from upbit_actors.messages.subscription import (
     Unsubscribed,
     WireStream,
 )
-from upbit_actors.system.registry.checks import NO_KEYS_REASON, capacity_reason, spec_reason, specs_of
+from upbit_actors.system.registry.checks import NO_KEYS_REASON, capacity_reason, market_reason, spec_reason, specs_of
 from upbit_actors.system.registry.merge import merge_keys
 from upbit_actors.system.registry.state import (
     GENERATIONS_PER_SECOND,
@@ -90,6 +90,8 @@ class SubscriptionBook(BookState):
     """Format put on every merged set (the whole connection's format, SPEC §2)."""
     max_codes: int = MAX_CODES_PER_REQUEST
     """Codes allowed per spec and per merged set of one endpoint."""
+    markets: frozenset[str] | None = None
+    """Codes Upbit lists (``set_markets``); None: not known, codes are not checked."""
 
     @classmethod
     def from_config(cls, config: HubConfig, *, generation_base: int = 0) -> SubscriptionBook:
@@ -120,7 +122,8 @@ class SubscriptionBook(BookState):
         accepted: dict[StreamKey, None] = {}
         for spec in specs:
             keys = dict.fromkeys(stream_keys(spec)) if not validate_spec(spec) else {}
-            reason = spec_reason(spec, self.max_codes, self.keys_loaded) or capacity_reason(
+            reason = spec_reason(spec, self.max_codes, self.keys_loaded) or market_reason(
+                spec, self.markets) or capacity_reason(
                 self._refcount, [k for k in {**accepted, **keys} if k not in held], self.max_codes)
             if reason:
                 replies.append(SubscriptionRejected(request_id=request_id, reason=reason, spec=spec))
@@ -205,6 +208,23 @@ class SubscriptionBook(BookState):
                             SubscriptionRejected(request_id="", reason=NO_KEYS_REASON, spec=spec)))
             if not holder.keys:
                 self._drop_holder(ref)
+        self._publish_routes()
+        return out
+
+    def set_markets(self, markets: frozenset[str], now: float) -> list[tuple[Any, SubscriptionRejected]]:
+        """The market list is known (again): keys held for codes not on it are released, with one
+        rejection per dropped spec (as ``set_keys``); returns (component, rejection) pairs."""
+        self.markets = markets
+        out: list[tuple[Any, SubscriptionRejected]] = []
+        for ref, holder in list(self._holders.items()):
+            gone = [k for k in holder.keys if k.code is not None and k.code not in markets]
+            if gone:
+                self._release(holder, gone, now)
+                out += [(holder.component, SubscriptionRejected(request_id="", spec=spec,
+                                                                reason=market_reason(spec, markets)))
+                        for spec in specs_of(gone)]
+                if not holder.keys:
+                    self._drop_holder(ref)
         self._publish_routes()
         return out
 

@@ -18,7 +18,7 @@ from upbit_actors.messages.subscription import StreamKey, StreamOptions, StreamS
 from upbit_actors.system.registry.merge import merge_keys
 from upbit_actors.system.wire.requests import validate_spec
 
-__all__ = ["NO_KEYS_REASON", "capacity_reason", "spec_reason", "specs_of"]
+__all__ = ["NO_KEYS_REASON", "capacity_reason", "market_reason", "spec_reason", "specs_of"]
 
 NO_KEYS_REASON: str = (
     "no Upbit API keys are configured: set UPBIT_ACCESS_KEY and UPBIT_SECRET_KEY, a key file, "
@@ -35,6 +35,18 @@ def spec_reason(spec: StreamSpec, max_codes: int, keys_loaded: bool | None) -> s
     if keys_loaded is False and spec.data_type.endpoint is Endpoint.PRIVATE:
         return NO_KEYS_REASON
     return ""
+
+
+def market_reason(spec: StreamSpec, markets: Collection[str] | None) -> str:
+    """Why ``spec`` names a code Upbit does not list ('' when it names none, or no list is known):
+    Upbit answers an unknown code with silence (SPEC §2.2), so it never reaches the wire."""
+    if markets is None:
+        return ""
+    unknown = [code for code in spec.codes if code not in markets]
+    if not unknown:
+        return ""
+    shown = ", ".join(unknown[:5]) + (f" and {len(unknown) - 5} more" if len(unknown) > 5 else "")
+    return f"not listed on Upbit (GET /v1/market/all): {shown}"
 
 
 def capacity_reason(held: Collection[StreamKey], new_keys: Sequence[StreamKey], max_codes: int) -> str:

@@ -276,6 +276,11 @@ class RoutingState:
 
     # -- silent codes and status ------------------------------------------------------------
 
+    def seen(self, keys: Iterable[Any]) -> tuple[Any, ...]:
+        """Of ``keys`` (``StreamKey``), those whose (type, code) produced an event while held (cached)."""
+        have = {(data_type, code) for data_type, code, _ in self._cache}
+        return tuple(k for k in keys if (k.data_type, k.code) in have)
+
     def status(self) -> dict[str, Any]:
         comps = {}
         for comp in self._components.values():

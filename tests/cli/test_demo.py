@@ -21,7 +21,7 @@ from tests.cli.conftest import read_line, start_cli, stop_cli, system_records
 
 pytestmark = pytest.mark.slow
 
-ROLES = ("supervisor", "registry", "limiter", "router", "jwt", "connection.public",
+ROLES = ("supervisor", "registry", "limiter", "rest", "router", "jwt", "connection.public",
          "connection.private", "component:board", "component:book", "component:tape")
 HEADER = "=== upbit-actors demo"
 BOARD_ROW = re.compile(r"^  (KRW-[A-Z]+) +[\d,.]+ +(RISE|FALL|EVEN) +[+-]\d+\.\d\d%", re.M)

@@ -24,7 +24,7 @@ from upbit_actors.system.runtime import processes
 from upbit_actors.tools.sim import Simulator
 from upbit_actors.tools.status_cmd import render, snapshot_document
 
-ROLES = ("supervisor", "registry", "limiter", "router", "jwt", "connection.public",
+ROLES = ("supervisor", "registry", "limiter", "rest", "router", "jwt", "connection.public",
          "connection.private")
 """Every actor the ``hub`` fixture runs (its streams are consumers without an actor)."""
 STREAMS = ("tick", "trades", "assets")

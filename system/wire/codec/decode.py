@@ -36,6 +36,7 @@ from upbit_actors.messages.market import Candle, Orderbook, Ticker, Trade
 from upbit_actors.messages.private import MyAsset, MyOrder
 from upbit_actors.messages.server import DecodeError, StatusUp, SubscriptionListing, UpbitError
 from upbit_actors.system.wire.codec.explain import excerpt_of, explain, json_type
+from upbit_actors.system.wire.codec.gapframe import GAP_TYPE, build_gap
 from upbit_actors.system.wire.codec.gen import compile_builder, wire_key
 from upbit_actors.system.wire.codec.schema import SCHEMAS
 from upbit_actors.system.wire.codec.wire import DEFAULT_TYPE_KEY, EVENT_TYPES, LIST_METHOD, SIMPLE_TYPE_KEY
@@ -54,6 +55,7 @@ BUILDERS: Mapping[tuple[type, bool], _Builder] = MappingProxyType(
 """(class, simple) -> generated fast builder (raises on anything unusual); for tests and benches."""
 _BY_TYPE: dict[str, _Builder] = {t: BUILDERS[(cls, False)] for t, cls in EVENT_TYPES.items()}
 _BY_TY: dict[str, _Builder] = {t: BUILDERS[(cls, True)] for t, cls in EVENT_TYPES.items()}
+_BY_TYPE[GAP_TYPE] = build_gap  # the hub's own in-band Gap (codec.gapframe), never Upbit's
 _LIST_DEFAULT = BUILDERS[(SubscriptionListing, False)]
 _LIST_SIMPLE = BUILDERS[(SubscriptionListing, True)]
 _K_TYPE = wire_key(DEFAULT_TYPE_KEY)
