@@ -21,13 +21,17 @@ from upbit_actors.tools.sim.book import MAX_UNITS, Book
 from upbit_actors.tools.sim.candles import CandleSet
 from upbit_actors.tools.sim.markets import Instrument, MarketDirectory
 
-__all__ = ["BOOK_GRID_MS", "DAY_MS", "CodeState", "Event", "MarketModel"]
+__all__ = ["BOOK_GRID_MS", "DAY_MS", "TRADE_RECORD", "CodeState", "Event", "MarketModel"]
 
 BOOK_GRID_MS = 100
 """Orderbook frames leave on a 100 ms grid with a per-pair phase (SPEC §3.3 [WIRE])."""
 
 DAY_MS = 86_400_000
 """Ticker ``acc_*`` reset and ``prev_closing_price`` roll at UTC 00:00 (SPEC §3.1)."""
+
+TRADE_RECORD = 4_000
+"""Trades kept per code (``CodeState.record``, served by ``GET /v1/trades/ticks``): twice the
+hub's default backfill of 2,000 per code; ~1 MB per code that fills it."""
 
 _QUOTE_IN_KRW = {"KRW": 1.0, "BTC": 142_000_000.0, "USDT": 1_400.0}
 
@@ -58,7 +62,7 @@ class CodeState:
         "acc_volume", "acc_price", "acc_ask", "acc_bid", "base24_volume", "base24_price",
         "window", "window_volume", "window_price", "h52", "h52_date", "l52", "l52_date",
         "trade_volume", "ask_bid", "trade_ts", "event_ts", "seq_ms", "seq_n", "sequential_id",
-        "day", "phase", "book_dirty", "book_changed", "book_since", "book_slot", "change_memo",
+        "day", "phase", "book_dirty", "book_changed", "book_since", "book_slot", "change_memo", "record",
     )
 
     def __init__(self, instrument: Instrument, rng: random.Random, start_ms: int) -> None:
@@ -104,6 +108,10 @@ class CodeState:
         self.seq_n = 0
         self.change_memo: tuple[int, tuple[str, float, float, float]] | None = None
         """(sequential_id, change fields) cache for the frame builders."""
+        self.record: collections.deque[tuple[int, int, float, float, str, float]] = collections.deque(
+            maxlen=TRADE_RECORD)
+        """(trade_ts, sequential_id, price, volume, ask_bid, prev_close) of the newest trades,
+        oldest first: every trade stepped, streamed or not (a stall still trades)."""
         ts = start_ms - rng.randint(50, 5_000)
         self.trade_volume = 0.0
         self.ask_bid = "BID"
@@ -162,6 +170,7 @@ class CodeState:
         else:
             self.seq_ms, self.seq_n = trade_ts, 0
         self.sequential_id = trade_ts * 10_000 + self.seq_n
+        self.record.append((trade_ts, self.sequential_id, price, volume, self.ask_bid, self.prev_close))
         return self.candles.add(trade_ts, price, volume, event_ts)
 
     def volume_24h(self, now_ms: int, start_ms: int) -> tuple[float, float]:

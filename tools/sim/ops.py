@@ -166,6 +166,12 @@ class Operations:
             side.stats.connections[conn.id] = record
         return {"reset": True, "market": market}
 
+    async def trade_record(self, code: str) -> list[list[int]]:
+        """[trade_timestamp, sequential_id] of the newest trades of ``code`` stepped (streamed or
+        not), oldest first: what ``GET /v1/trades/ticks`` serves."""
+        state = self.side.market.states.get(code)
+        return [] if state is None else [[t[0], t[1]] for t in state.record]
+
     async def market_all(self, details: bool = False) -> list[dict[str, Any]]:
         """REST ``GET /v1/market/all`` body, so REST-first clients (ccxt) need no network."""
         return self.side.directory.market_all(details)

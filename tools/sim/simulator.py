@@ -198,6 +198,9 @@ class Simulator:
     def stats(self) -> dict[str, Any]:
         return self._call(self._ops().stats)
 
+    def trade_record(self, code: str) -> list[list[int]]:
+        return self._call(self._ops().trade_record, code)
+
     def drop_all(self) -> dict[str, Any]:
         return self._call(self._ops().drop_all)
 
