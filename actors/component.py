@@ -20,6 +20,7 @@ typed events through ``on_ticker`` / ``on_trade`` / ``on_orderbook`` / ``on_cand
 | ``SubscriptionRejected``   | calls ``on_rejected``                           |
 | ``Subscribed``/``Unsubscribed`` | calls ``on_subscribed``                    |
 | ``StreamAlert``            | calls ``on_alert``                              |
+| (a ``Gap`` in the frames)  | calls ``on_gap``, in order with the events      |
 | ``ActorExitRequest``       | ``ComponentExited`` to the supervisor: a clean  |
 |                            | exit, not a crash (no restart, no crash report) |
 
@@ -50,6 +51,7 @@ from upbit_actors.messages import (
     DataType,
     EventBatch,
     EventFrames,
+    Gap,
     Loss,
     Policy,
     SetSubscriptions,
@@ -73,6 +75,7 @@ _HANDLERS = {
     "Candle": "on_candle",
     "MyOrder": "on_my_order",
     "MyAsset": "on_my_asset",
+    "Gap": "on_gap",
 }
 
 
@@ -191,6 +194,11 @@ class Component(BaseActor):
             self.on_losses(batch.losses)
         for event in batch.events:
             getattr(self, _HANDLERS.get(type(event).__name__, "on_event"))(event)
+
+    def on_gap(self, gap: Gap) -> None:
+        """A stream had a gap (a reconnect): what it missed follows (``Gap.filled``: trades
+        fetched from REST, ``stream_type`` BACKFILL, come next, before the live ones). In
+        ``on_batch`` it is one of ``batch.events``, in its place."""
 
     def on_losses(self, losses: tuple[Loss, ...]) -> None:
         """What this component's overflow policies took since its previous batch, by type and

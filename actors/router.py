@@ -20,6 +20,8 @@
 | ``ComponentExited``   | drops the component's buffer                                           |
 | ``SnapshotQuery``     | ``SnapshotsSeen``: which streams produced an event (registry checks)    |
 | ``Tick`` (flush/ack)  | batches that became ready (ack timeouts)                               |
+| a new epoch,          | ``Gap`` markers, held trades, ``BackfillRequest``: the mixin          |
+| ``BackfillDone``      | ``RouterGaps`` (``actors/router_gaps.py``)                             |
 
 Decisions live in ``system.router.state.RoutingState``. The router reads only the routing facts
 of each frame (``system.wire.codec.peek``: type, code, stream type, orderbook shape, candle
@@ -37,6 +39,7 @@ from operator import attrgetter
 from typing import Any
 
 from upbit_actors.actors.base import BaseActor
+from upbit_actors.actors.router_gaps import RouterGaps
 from upbit_actors.messages import (
     AuthFailed,
     BatchAck,
@@ -70,7 +73,7 @@ def _by_type(counts: Counter[DataType]) -> dict[str, int]:
     return {data_type.value: n for data_type, n in sorted(counts.items())}
 
 
-class RouterActor(BaseActor):
+class RouterActor(RouterGaps, BaseActor):
     """Shell around ``RoutingState`` (see the module docstring)."""
 
     def __init__(self) -> None:
@@ -107,11 +110,13 @@ class RouterActor(BaseActor):
                 self._alert(StreamAlert(endpoint=endpoint, kind="connection_lost",
                                         detail="connection actor restarted: events in flight may be lost"))
             self._connections[endpoint] = address
+        self.gaps_directory()
 
     def on_configure(self, msg) -> None:
         self._connections = {e: self.directory.get(f"connection.{e.value}") for e in Endpoint}
         if self.state is None:
             self.state = RoutingState.from_config(self.config)
+            self.gaps_configure()
             # The registry may learn our address (new Directory) before our Configure arrives:
             # a table that came early is applied now.
             early, self._early_table = self._early_table, None
@@ -154,6 +159,7 @@ class RouterActor(BaseActor):
                 append(item)
             else:
                 self._slow(frame, msg.endpoint, items)
+        items = self.gaps_in(msg, items)  # a new epoch: gaps marked, held trades taken out
         self.events_in.update(map(_DATA_TYPE, items))
         self.state.on_events(msg.endpoint, msg.epoch, items, time.monotonic(), time.time())
         self._flush()
@@ -183,6 +189,8 @@ class RouterActor(BaseActor):
     def on_tick(self, purpose: str) -> None:
         if purpose == "flush":
             self._flush()
+        elif purpose == "gaps":
+            self.gaps_tick()
 
     def _flush(self) -> None:
         state = self.state
@@ -266,7 +274,7 @@ class RouterActor(BaseActor):
                 "events_out": _by_type(self.events_out), "ack_latency": self.ack_latency.as_dict(),
                 "decode_errors": self.decode_errors,
                 "upbit_errors": self.upbit_errors, "unconfigured_frames": self.unconfigured_frames,
-                **base}
+                **self.gaps_status(), **base}
 
     def status_report(self):
         if self.state is not None:  # the drops are the buffers' (each component's policy)

@@ -210,7 +210,7 @@ class HubBase:
 
     def stream(self, data_type: DataType | str, codes: Iterable[str] = (), *, name: str | None = None,
                callback: Callable[[Any], None] | None = None, maxsize: int = 100_000,
-               **options: Any) -> EventStream:
+               gaps: bool = False, **options: Any) -> EventStream:
         """Events of one stream in plain Python: iterate the result, or pass ``callback``.
 
         ``codes`` is a list of codes, or one code as a string. ``options`` are those of
@@ -219,13 +219,14 @@ class HubBase:
         Upbit would refuse or answer with silence (an unknown type or interval, a bad code, depth,
         level or policy) raises ``RequestError`` with one line saying why, and nothing is sent.
         What only the registry can judge (the merged set over its code limit, a private type
-        without keys) arrives as ``stream.rejections``."""
+        without keys) arrives as ``stream.rejections``. ``Gap`` notices (a reconnect) collect in
+        ``stream.gaps``; with ``gaps=True`` they are also handed over in order with the events."""
         spec = stream_spec(data_type, codes, **options)
         if self._asys is None:
             raise HubError("the hub is not started")
         check_listed(self, spec)  # a code Upbit does not list: RequestError (system.embed.markets)
         stream = EventStream(self, name or f"stream-{uuid.uuid4().hex[:8]}", spec,
-                             callback=callback, maxsize=maxsize)
+                             callback=callback, maxsize=maxsize, gaps=gaps)
         self._streams.append(stream)
         return stream
 

@@ -25,6 +25,7 @@ from upbit_actors.messages import (
     BatchAck,
     ComponentExited,
     EventFrames,
+    Gap,
     Loss,
     SetSubscriptions,
     StreamAlert,
@@ -54,7 +55,7 @@ class EventStream:
     """
 
     def __init__(self, hub: Any, name: str, spec: StreamSpec, *,
-                 callback: Callable[[Any], None] | None = None, maxsize: int) -> None:
+                 callback: Callable[[Any], None] | None = None, maxsize: int, gaps: bool = False) -> None:
         self.name = name
         self.spec = spec
         self._hub = hub
@@ -67,6 +68,9 @@ class EventStream:
         self.undecodable = 0
         self.duplicates = 0
         """Trades left out because this stream already had them (a snapshot after a reconnect)."""
+        self.gaps: deque[Gap] = deque(maxlen=LOSSES_KEPT)
+        """Gap notices, newest last (also handed over in order with the events with ``gaps=True``)."""
+        self._gap_events = gaps
         self.losses: deque[Loss] = deque(maxlen=LOSSES_KEPT)
         """What the overflow policy took, by type and reason (newest last)."""
         self._decoder = Decoder()
@@ -126,6 +130,10 @@ class EventStream:
             self.duplicates += batch.duplicates
             self.losses.extend(batch.losses)
             for event in batch.events:
+                if event.__class__ is Gap:
+                    self.gaps.append(event)
+                    if not self._gap_events:
+                        continue
                 if self._callback is not None:
                     self._callback(event)
                 else:

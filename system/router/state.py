@@ -274,6 +274,19 @@ class RoutingState:
             c.outbox.buffer.behind.clear()
         return out
 
+    # -- gaps (system.router.gaps) -----------------------------------------------------------
+
+    def streaming(self, endpoint: Endpoint) -> dict[tuple[DataType, str], Any]:
+        """(type, code) -> latest event routed, of ``endpoint``'s streams held for realtime."""
+        return {(t, c): e for (t, c, v), e in self._cache.items() if t.endpoint is endpoint
+                and c is not None and any(w.realtime for w in self._index.get((t, c), {}).get(v, {}).values())}
+
+    def mark(self, data_type: DataType, code: str, item: Any) -> None:
+        """Buffer ``item`` (a gap marker) once for each consumer holding (type, code) for realtime."""
+        refs = {r for wants in self._index.get((data_type, code), {}).values() for r, w in wants.items() if w.realtime}
+        for comp in map(self._components.__getitem__, refs):
+            comp.outbox.buffer.push(item, ("gap", data_type, code), self._now, self._wall, behind=comp.outbox.behind)
+
     # -- silent codes and status ------------------------------------------------------------
 
     def seen(self, keys: Iterable[Any]) -> tuple[Any, ...]:
