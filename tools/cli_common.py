@@ -130,7 +130,8 @@ class StopFlag:
 
 # -- settings shared by ``stream`` and ``demo`` -----------------------------------------------
 def add_config_arguments(parser: argparse.ArgumentParser) -> None:
-    """``--config FILE``, ``--preset NAME``, ``--metrics-port N``: see ``system.embed.settings``."""
+    """``--config FILE``, ``--preset NAME``, ``--rest-url URL``, ``--metrics-port N``: see
+    ``system.embed.settings``."""
     from upbit_actors.system.embed.settings import PRESETS  # no Thespian: stays cheap
 
     parser.add_argument("--config", default=None, metavar="FILE",
@@ -138,6 +139,10 @@ def add_config_arguments(parser: argparse.ArgumentParser) -> None:
                              "options given here win over it, UPBIT_PUBLIC_URL/UPBIT_PRIVATE_URL too")
     parser.add_argument("--preset", default=None, choices=sorted(PRESETS),
                         help="start from a named preset (the file's own 'preset' key otherwise)")
+    parser.add_argument("--rest-url", default=None, metavar="URL",
+                        help="Upbit's REST API (the market list codes are checked against; trade "
+                             "backfill): default UPBIT_REST_URL, the --config file, else Upbit's "
+                             "(used only with Upbit's WebSocket URL); 'none' turns REST off")
     parser.add_argument("--metrics-port", type=int, default=None, metavar="N",
                         help="serve Prometheus metrics on http://127.0.0.1:N/metrics (0: a free "
                              "port, printed on stderr); needs pip install 'upbit-actors[metrics]'")
@@ -150,4 +155,6 @@ def config_from_args(args: argparse.Namespace, **fields: Any) -> HubConfig:
 
     if args.metrics_port is not None:
         fields["metrics_port"] = args.metrics_port
+    if getattr(args, "rest_url", None) is not None:  # --rest-url wins; "none" turns REST off
+        fields["rest_url"] = None if args.rest_url.lower() in ("none", "off") else args.rest_url
     return HubConfig.from_file(args.config, preset=args.preset, **fields)

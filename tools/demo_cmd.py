@@ -117,7 +117,8 @@ def run(args: argparse.Namespace) -> int:
         # SIGINT and SIGTERM set the flag: the loop ends and everything is stopped in order; a
         # second Ctrl-C raises KeyboardInterrupt for the impatient (see StopFlag for its limits).
         with StopFlag(impatient=True) as stop, Simulator(sim_config) as sim:
-            hub_config = config_from_args(args, public_url=sim.public_url, private_url=sim.private_url)
+            hub_config = config_from_args(args, public_url=sim.public_url, private_url=sim.private_url,
+                                          rest_url=sim.rest_url)  # codes checked on its market list
             with Hub(hub_config, credentials=credentials, admin_port=args.admin_port,
                      system_options={"stop_stale": args.stop_stale}) as hub:
                 print(f"upbit-actors demo: simulator {sim.public_url} (control {sim.control_url}); "

@@ -25,7 +25,8 @@ Output: stdout gets one JSON object per event with Upbit's DEFAULT field names (
 first, as ``upbit-actors decode`` prints them) and ``component``, the component's name.
 stderr gets one line per notice, each starting ``upbit-actors stream:``: the admin port
 (``upbit-actors status --admin-port N`` attaches there), rejected subscriptions, alerts
-(``connection_lost``, ``connection_restored``, ``upbit_error``, ``auth_failed``), and Thespian's
+(``connection_lost``, ``connection_restored``, ``upbit_error``, ``auth_failed``, and per stream
+``no_snapshot``: codes silent while Upbit's market list is unknown), and Thespian's
 own warnings. Keys never appear: the lines are also passed through ``credentials.redact``.
 
 Keys: ``UPBIT_ACCESS_KEY``/``UPBIT_SECRET_KEY``, or ``--key-file`` (JSON or KEY=VALUE, mode 600),
@@ -38,7 +39,8 @@ down first; without it the command says so and exits 1.
 Stops, always leaving no process of the system behind (``Hub.stop``): after ``--count`` events
 (exit 0), after ``--duration`` seconds of streaming (exit 0), on SIGINT / Ctrl-C (exit 130) or
 SIGTERM (exit 143), the shell convention 128 + signal. Exit 1: the system could not start, or
-every subscription was rejected (nothing is left to stream). Exit 2: invalid command line
+no requested stream can ever deliver: every one was rejected (a code Upbit does not list, checked
+against ``GET /v1/market/all`` at ``--rest-url``) or got ``no_snapshot`` for each of its codes. Exit 2: invalid command line
 (bad codes, unknown interval, a private option without a private URL or, when no public
 option is given either, without keys; a bad ``--config`` value, named with its key). With keys missing and public options given, the
 private components are started anyway: the system rejects them with its own reason, printed
@@ -61,7 +63,8 @@ import orjson
 
 from upbit_actors.messages import Credentials, HubConfig, WireFormat
 from upbit_actors.messages.common import Endpoint
-from upbit_actors.system.errors import ConfigError
+from upbit_actors.system.embed.markets import check_listed
+from upbit_actors.system.errors import ConfigError, RequestError
 from upbit_actors.system.jwt.credentials import redact
 from upbit_actors.tools.cli_common import EXIT_FAILED, EXIT_USAGE, StopFlag, config_from_args, say, system_errors
 from upbit_actors.tools.stream_args import (
@@ -109,7 +112,9 @@ def _show_alerts(running: list[tuple[StreamRequest, Any]], rejected: set[str],
         streams = [s for r, s in running if r.spec.data_type.endpoint is endpoint and r.name not in rejected]
         if not streams:
             continue
-        seen = list(max(streams, key=lambda s: len(s.alerts)).alerts)
+        def shared(s: Any) -> list[Any]:  # no_snapshot is per stream: printed by _Session.silence
+            return [a for a in list(s.alerts) if a.kind != "no_snapshot"]
+        seen = shared(max(streams, key=lambda s: len(shared(s))))
         for alert in seen[shown.get(endpoint, 0):]:
             _say(_alert_line(alert), credentials)
         shown[endpoint] = max(shown.get(endpoint, 0), len(seen))
@@ -169,6 +174,8 @@ class _Session:
         self.stopping = threading.Event()
         self.running: list[tuple[StreamRequest, Any]] = []
         self.rejected: set[str] = set()
+        self.silent: dict[str, set[str]] = {}
+        """Stream name -> its codes that got a ``no_snapshot`` alert (all of them: it cannot deliver)."""
         self.alerts_shown: dict[Endpoint, int] = {}
         self.printed = 0
 
@@ -187,6 +194,8 @@ class _Session:
                 if stop.event.is_set():
                     break
                 spec = request.spec
+                if not self._listed(request):
+                    continue
                 stream = self.hub.stream(spec.data_type, spec.codes, name=request.name,
                                          callback=_enqueue(self.events, request.name, self.stopping),
                                          **attrs.asdict(spec.options, recurse=False))
@@ -195,6 +204,26 @@ class _Session:
             self.say(f"error: the actor system did not start: {exc}")
             return False
         return True
+
+    def _listed(self, request: StreamRequest) -> bool:
+        """False (said why) when a code of ``request`` is not on Upbit's market list."""
+        try:
+            check_listed(self.hub, request.spec)
+        except RequestError as exc:
+            self.rejected.add(request.name)
+            self.say(f"{request.name}: subscription rejected: {exc}")
+            return False
+        return True
+
+    def silence(self) -> set[str]:
+        """Print new ``no_snapshot`` alerts; the streams none of whose codes ever delivered."""
+        for request, stream in self.running:
+            codes = self.silent.setdefault(request.name, set())
+            for alert in [a for a in list(stream.alerts) if a.kind == "no_snapshot"]:
+                if not set(alert.codes) <= codes:
+                    codes.update(alert.codes)
+                    self.say(f"{request.name}: alert: no_snapshot: {alert.detail}")
+        return {r.name for r, _ in self.running if r.spec.codes and set(r.spec.codes) <= self.silent[r.name]}
 
     def check(self) -> bool:
         """Print new rejections and alerts; False (after one line saying why) once the tree
@@ -211,8 +240,10 @@ class _Session:
                 self.rejected.add(request.name)
                 for rejection in list(stream.rejections):
                     self.say(f"{request.name}: subscription rejected: {rejection.reason}")
-        if self.running and len(self.rejected) == len(self.running):
-            self.say("error: every subscription was rejected; nothing left to stream")
+        silent = self.silence() - self.rejected
+        if self.requests and len(self.rejected) + len(silent) >= len(self.requests):
+            self.say("error: every subscription was rejected; nothing left to stream" if not silent else
+                     "error: no requested stream can deliver (rejected, or no_snapshot for every code)")
             return False
         _show_alerts(self.running, self.rejected, self.alerts_shown, self.credentials)
         return True
