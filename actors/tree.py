@@ -6,6 +6,8 @@ binds it to them, by class. Import it as ``from upbit_actors import Hub``.
 
 from __future__ import annotations
 
+from upbit_actors.actors.member import MemberAgent
+from upbit_actors.actors.members import MembersActor
 from upbit_actors.actors.supervisor import Supervisor
 from upbit_actors.system.embed.hub import HubBase
 
@@ -16,3 +18,5 @@ class Hub(HubBase):
     """The actor tree, owned by the calling program (see ``system.embed.hub``)."""
 
     root_actor = Supervisor
+    member_root = MemberAgent
+    members_actor = MembersActor

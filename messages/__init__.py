@@ -14,6 +14,7 @@ module                 protocol
 ``rest``               REST calls and their permits, the market list, snapshot checks
 ``lifecycle``          configuration, directory, supervision, shutdown
 ``admin``              status requests and reports
+``convention``         a member system joins the leader's hub (issue 15)
 =====================  =====================================================================
 
 Thespian dispatches ``receiveMsg_<ClassName>`` by the bare class name, so every class name here
@@ -25,10 +26,12 @@ from __future__ import annotations
 from upbit_actors.messages import admin, auth, common, connection, lifecycle, market, private, server, subscription
 from upbit_actors.messages import rest
 from upbit_actors.messages import gaps
+from upbit_actors.messages import convention
 from upbit_actors.messages.admin import *  # noqa: F403
 from upbit_actors.messages.auth import *  # noqa: F403
 from upbit_actors.messages.common import *  # noqa: F403
 from upbit_actors.messages.connection import *  # noqa: F403
+from upbit_actors.messages.convention import *  # noqa: F403
 from upbit_actors.messages.gaps import *  # noqa: F403
 from upbit_actors.messages.lifecycle import *  # noqa: F403
 from upbit_actors.messages.market import *  # noqa: F403
@@ -38,6 +41,7 @@ from upbit_actors.messages.server import *  # noqa: F403
 from upbit_actors.messages.subscription import *  # noqa: F403
 
 _MODULES = (common, market, private, server, subscription, connection, gaps, rest, auth, lifecycle, admin)
+_MODULES += (convention,)
 
 MESSAGE_CLASSES: tuple[type, ...] = tuple(
     obj

@@ -102,6 +102,18 @@ class HubConfig:
     component_log_level: str = "INFO"
     """Lowest level of component records forwarded; ``print`` lines are INFO, stderr lines
     WARNING."""
+    listen_host: str = "127.0.0.1"
+    """Where every socket of the hub's actor system listens, and the address it advertises.
+    Loopback unless set: another value must be one IP address of this machine (a private network
+    or a tunnel: README, Security), never a wildcard; it exposes the tree to that network."""
+    accept_members: bool = False
+    """This hub leads a convention: member systems (``leader`` on their side) may join, and
+    their components are fed by this hub's connections (README, Members)."""
+    leader: str | None = None
+    """``IP:PORT`` of a leader hub's admin: this hub is a member; its components subscribe
+    through the leader (``upbit-actors member``)."""
+    member_name: str = ""
+    """This member's name on the leader (unique there); empty: ``HOST-PID``."""
     extra: tuple[tuple[str, Any], ...] = field(converter=tuple, default=())
     """Free-form settings for user components."""
 

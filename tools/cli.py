@@ -30,6 +30,7 @@ SUBCOMMANDS: dict[str, str] = {
     "demo": "upbit_actors.tools.demo_cmd",
     "bench": "upbit_actors.tools.bench",
     "chaos": "upbit_actors.tools.chaos",
+    "member": "upbit_actors.tools.member_cmd",
 }
 """Subcommand name -> module implementing it (see the module docstring)."""
 

@@ -46,6 +46,7 @@ from upbit_actors.messages import (
     TreeStopped,
 )
 from upbit_actors.system import runtime
+from upbit_actors.system.embed import convention
 from upbit_actors.system.embed.attach import SUPERVISOR_NAME, HubError, ask_for, find_supervisor, query_status
 from upbit_actors.system.embed.markets import check_listed
 from upbit_actors.system.embed.monitor import Monitor
@@ -69,6 +70,10 @@ class HubBase:
     root_actor: ClassVar[type | None] = None
     """The class of the tree's root (a supervisor answering ``Configure``, ``SpawnComponent``,
     ``StatusRequest`` and ``Shutdown``)."""
+    member_root: ClassVar[type | None] = None
+    """The root of a member's tree (``HubConfig.leader``): answers as the supervisor does."""
+    members_actor: ClassVar[type | None] = None
+    """The component a leader (``HubConfig.accept_members``) spawns for members to join."""
 
     def __init__(self, config: HubConfig | None = None, *, credentials: Credentials | None = None,
                  admin_port: int | None = None, start_timeout: float = 15.0,
@@ -126,7 +131,8 @@ class HubBase:
             raise HubError("a Hub cannot start inside an actor process: a component's module was "
                            "imported and started a hub; keep the bot's start-up under "
                            "if __name__ == '__main__':")
-        options = {**self._services.system_options(), **self._system_options}
+        options = {**self._services.system_options(), **convention.system_options(self.config),
+                   **self._system_options}
         try:
             self._system = self.handle = runtime.start_system(self._admin_port, **options)
         except BaseException:
@@ -137,7 +143,8 @@ class HubBase:
         # with the program's own handlers; a SIGKILL is the tree's own watch (runtime.owner).
         self._undo_exit = runtime.stop_on_exit(self.stop)
         try:
-            self.supervisor = self._asys.createActor(runtime.actor_path(self.root_actor),
+            root = self.member_root if self.config.leader else self.root_actor  # a member's agent
+            self.supervisor = self._asys.createActor(runtime.actor_path(root),
                                                      globalName=SUPERVISOR_NAME)
             if self._credentials is not None:  # kept by the supervisor for the JWT actor it creates
                 self._asys.tell(self.supervisor, self._credentials)
@@ -145,6 +152,8 @@ class HubBase:
             if not self._monitor.ready.wait(self._timeout):
                 raise HubError("the actor tree did not come up within the start timeout")
             self._services.start_metrics(self)
+            if self.config.accept_members:  # member systems join here (system.embed.convention)
+                self.spawn(self.members_actor, convention.MEMBERS_NAME, restart=True)
         except BaseException:
             self.stop()
             raise

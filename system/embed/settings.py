@@ -43,6 +43,7 @@ from typing import Any
 
 import attrs
 
+from upbit_actors.system.members.exposure import settings_problem as convention_problem
 from upbit_actors.system.errors import ConfigError
 
 __all__ = ["OFF_WORDS", "PRESETS", "build_config", "check_config", "field_docs", "presets_table",
@@ -159,6 +160,8 @@ def _problem(config: Any) -> tuple[str, str] | None:
     level = getattr(config, "component_log_level", "INFO")
     if not isinstance(logging.getLevelName(str(level).upper()), int):
         return "component_log_level", "expected DEBUG, INFO, WARNING, ERROR or CRITICAL"
+    if (found := convention_problem(config)) is not None:  # listen_host, leader, member_name
+        return found
     return None
 
 

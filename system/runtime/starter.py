@@ -29,7 +29,7 @@ from typing import Any
 from attrs import define, field, frozen
 from thespian.actors import ActorSystem
 
-from upbit_actors.system.runtime import loopback, processes, scrub
+from upbit_actors.system.runtime import convention, loopback, processes, scrub
 from upbit_actors.system.runtime.attach import attach
 from upbit_actors.system.runtime.bases import FreshAdminBase, connect_host, make_system
 from upbit_actors.system.runtime.errors import PortBusyError, RuntimeSystemError, StaleSystemError
@@ -224,8 +224,11 @@ def start_system(
     ``child_stderr`` (a path) does the same for stderr. ``log_forward`` (port, token of a
     ``logforward.OutputReceiver``) sends component records to it. ``scrub_env`` (default)
     removes ``UPBIT_ACCESS_KEY``/``UPBIT_SECRET_KEY`` from this process's environment first
-    (``scrub.scrub_keys``): read the keys before. Stop with ``stop_system``.
+    (``scrub.scrub_keys``): read the keys before. Stop with ``stop_system``. A ``bind_host``
+    other than loopback must be one IP address, and the allow-list unpickler must be in force
+    (``convention.check_exposure``), or nothing starts.
     """
+    convention.check_exposure(bind_host, admin_port)
     loopback.configure(bind_host)
     host = connect_host()
     if admin_port is None:
