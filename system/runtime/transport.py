@@ -11,7 +11,18 @@ the rest of the message (``serMsg[amtSent:]``).
 The wait for the receiver's ACK (``_next_XMIT_4``) paused the same way when the ACK had not
 arrived yet (EAGAIN on a recv the loop made without select saying so).
 
-How: the same steps, with these changes. EAGAIN keeps the transmit in the write set (select wakes
+Each message also paid for Thespian's main loop more than it needed (measured with two actors
+exchanging one small message at a time, 2026-12-05: ~340 us of CPU per message per process):
+- once the last byte was sent, the transmit waited one more turn of the loop (a select for
+  "writable", always true at once) just to move on to waiting for the ACK;
+- every turn of the loop builds a new ``selectors.DefaultSelector``: an epoll instance created,
+  each socket registered with a system call of its own, then closed.
+Both changes together: ~245 us per message per process (-27 %).
+
+How: the same steps, with these changes. A send that completes moves straight on to the ACK wait
+(``_next_XMIT_3`` in the same turn). The loop's selector is ``_PollOnce``: one ``poll`` call per
+turn, no descriptor of its own (``TCPTransport``'s module-level ``selectors`` is replaced by a
+namespace that offers it as ``DefaultSelector``). EAGAIN keeps the transmit in the write set (select wakes
 the loop when the socket can take more, which is what the pause was standing in for), and the
 partial send goes through a ``memoryview`` (no copy). Every other outcome (refused, other socket
 errors, unexpected exceptions) is handled exactly as Thespian does. The backoff still applies
@@ -22,7 +33,12 @@ imports this module), so forked actor processes, the admin and the logger inheri
 from __future__ import annotations
 
 import logging
+import select
+import selectors
+import types
 from typing import Any
+
+from thespian.system.transport import TCPTransport as _tcp_module
 
 from thespian.system.transport import SendStatus
 from thespian.system.transport.errmgmt import err_recv_retry, err_send_connrefused, err_send_inprogress
@@ -63,6 +79,7 @@ def _send_step(self: Any, intent: Any) -> bool:
     if intent.amtSent >= len(data):
         intent.stage = self._XMITStepShutdownWrite
         intent._upbit_view = None
+        return self._nextTransmitStep(intent)  # on to the ACK wait now, not a loop turn later
     return True
 
 
@@ -89,6 +106,58 @@ def _closed_before_ack(self: Any, intent: Any) -> bool:
     return self._nextTransmitStep(intent)
 
 
+_POLL_MASK = {selectors.EVENT_READ: select.POLLIN | select.POLLPRI, selectors.EVENT_WRITE: select.POLLOUT}
+
+
+class _Key:
+    """What Thespian's loop reads of a selector key: the descriptor."""
+
+    __slots__ = ("fd",)
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+
+
+class _PollOnce:
+    """The part of ``selectors.BaseSelector`` that ``TCPTransport._runWithExpiry`` uses, for one
+    turn of its loop: ``register`` only notes the descriptor, ``select`` makes one ``poll`` call
+    (no descriptor limit, unlike ``select``), ``close`` has nothing to release. Events are
+    reported as ``selectors.PollSelector`` reports them."""
+
+    __slots__ = ("_events",)
+
+    def __init__(self) -> None:
+        self._events: dict[int, int] = {}
+        """Descriptor -> the selectors events registered for it."""
+
+    def register(self, fileobj: Any, events: int) -> None:
+        fd = fileobj if isinstance(fileobj, int) else fileobj.fileno()
+        if fd < 0:
+            raise ValueError(f"invalid file descriptor: {fd}")  # as selectors (the EBADF path)
+        self._events[fd] = self._events.get(fd, 0) | events
+
+    def select(self, timeout: float | None = None) -> list[tuple[_Key, int]]:
+        poller = select.poll()
+        for fd, events in self._events.items():
+            poller.register(fd, sum(mask for event, mask in _POLL_MASK.items() if events & event))
+        wait = None if timeout is None else max(0, int(timeout * 1000 + 0.999))  # ms, rounded up
+        ready = []
+        for fd, event in poller.poll(wait):
+            if event & select.POLLNVAL:
+                raise ValueError(f"bad file descriptor {fd}")  # Thespian's loop finds which
+            found = (selectors.EVENT_WRITE if event & ~select.POLLIN else 0) | (
+                selectors.EVENT_READ if event & ~select.POLLOUT else 0)
+            ready.append((_Key(fd), found & self._events[fd]))
+        return ready
+
+    def close(self) -> None:
+        self._events.clear()
+
+
+_SELECTORS = types.SimpleNamespace(DefaultSelector=_PollOnce, EVENT_READ=selectors.EVENT_READ,
+                                   EVENT_WRITE=selectors.EVENT_WRITE)
+_tcp_module.selectors = _SELECTORS
+
 for _step in (_send_step, _ack_step):
     _step._upbit_fast = True  # type: ignore[attr-defined]
 if not getattr(TCPTransport._next_XMIT_2, "_upbit_fast", False):
@@ -98,5 +167,5 @@ if not getattr(TCPTransport._next_XMIT_2, "_upbit_fast", False):
 
 def applied() -> bool:
     """True when Thespian's TCP transport sends and waits for ACKs with this module's steps."""
-    return all(getattr(step, "_upbit_fast", False) for step in (TCPTransport._next_XMIT_2,
-                                                                 TCPTransport._next_XMIT_4))
+    return _tcp_module.selectors is _SELECTORS and all(
+        getattr(step, "_upbit_fast", False) for step in (TCPTransport._next_XMIT_2, TCPTransport._next_XMIT_4))
