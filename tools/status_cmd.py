@@ -52,6 +52,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.add_argument("--admin-port", type=int, required=True, metavar="N",
                         help="Thespian admin port of the running system (127.0.0.1)")
+    parser.add_argument("--host", default=None, metavar="IP",
+                        help="the system's listen_host when it is not 127.0.0.1 (a convention "
+                             "leader on a private network); this tool then listens there too")
     parser.add_argument("--json", action="store_true", help="one JSON document (a line per snapshot)")
     parser.add_argument("--watch", type=float, nargs="?", const=1.0, default=None, metavar="SECONDS",
                         help="refresh every SECONDS (default 1) until Ctrl-C or SIGTERM")
@@ -110,6 +113,14 @@ def run(args: argparse.Namespace) -> int:
     if not args.rate_interval >= 0:
         say("status", "error: --rate-interval S must be 0 or more")
         return EXIT_USAGE
+    if args.host is not None:  # before Thespian's first socket (system.runtime.convention)
+        from upbit_actors.system.members.exposure import host_problem
+        from upbit_actors.system.runtime import loopback
+
+        if (why := host_problem(args.host)) is not None:
+            say("status", f"error: --host {args.host}: {why}")
+            return EXIT_USAGE
+        loopback.configure(args.host)
     try:
         with stop_signals(_on_signal, enabled=args.watch is not None):
             return _watch(args)

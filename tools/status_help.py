@@ -80,4 +80,10 @@ component:
   events_received, events_dropped (told by the router), undecodable (frames the codec could
   not read), duplicates (repeated trades left out after a reconnect), unwanted (events of a
   pair it had given up, still in flight when it changed its set: left out)
+
+component:upbit-actors.members (a leader's members actor, HubConfig.accept_members):
+  members              each member system: name, host it listens on, joined/seen seconds ago,
+                       and its components (pid, events received, leader alerts told, streams)
+  departures           the last members released and why (unreachable, silent, left)
+  convention_systems   systems Thespian lists in the convention; releases: members released
 """

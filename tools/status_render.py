@@ -9,6 +9,7 @@ from typing import Any
 
 from upbit_actors.messages import ActorStatus, SystemStatus
 from upbit_actors.system.metrics.histogram import is_histogram, quantile
+from upbit_actors.tools.status_members import member_lines
 from upbit_actors.tools.status_rates import with_rates
 from upbit_actors.tools.status_snapshot import details_of, rate_budget, snapshot_document
 
@@ -147,6 +148,8 @@ def _jwt(d: dict[str, Any]) -> list[str]:
 
 
 def _component(d: dict[str, Any]) -> list[str]:
+    if "members" in d:  # a leader's members actor (issue 15)
+        return member_lines(d)
     d.pop("name", None)
     lines = [_pairs(d, "events_received", "events_dropped", "undecodable", "wanted")]
     if "subscriptions" in d:

@@ -11,7 +11,8 @@ admin ports on 127.0.0.1) always runs.
 The scenario, each step polled with a deadline (no sleeps):
 
 1. both members' components get events through the leader's router; the leader's merged set
-   holds the three codes and ``status`` lists both members and their components;
+   holds the three codes and ``upbit-actors status`` on the leader lists both members and their
+   components;
 2. member 1 is SIGKILLed, every process of it at once by exact pid (a host that vanished: no
    de-registration): the leader releases it and the merged set shrinks to the other two codes;
    member 2 keeps receiving;
@@ -168,6 +169,13 @@ def test_members_get_events_are_released_when_killed_and_rejoin_a_restarted_lead
             view = members_view(hub)
             assert {c["name"] for c in view["m1"]["components"]} == {"board"}
             assert [view["m1"]["host"], view["m2"]["host"]] == member_hosts  # where they listen
+            shown = subprocess.run([sys.executable, "-m", "upbit_actors.tools.cli", "status",
+                                    "--admin-port", str(hub.admin_port), "--host", leader_host,
+                                    "--rate-interval", "0"], capture_output=True, text=True, timeout=60)
+            assert shown.returncode == 0, shown.stderr
+            for i, code in ((1, FIRST), (2, SECOND)):  # status on the leader: members, components
+                assert f"member m{i} at {member_hosts[i - 1]}" in shown.stdout
+                assert f"ticker:{code}" in shown.stdout
 
             # 2. member 1 vanishes: released, the merged set shrinks, member 2 still fed
             killed = members[0].kill_all()
