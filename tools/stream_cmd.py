@@ -22,7 +22,11 @@ Settings: ``--config FILE`` (TOML, see ``system.embed.settings``) and ``--preset
 serves Prometheus metrics on 127.0.0.1:N (the URL is printed on stderr).
 
 Output: stdout gets one JSON object per event with Upbit's DEFAULT field names (``type``
-first, as ``upbit-actors decode`` prints them) and ``component``, the component's name.
+first, as ``upbit-actors decode`` prints them) and ``component``, the component's name. After a
+reconnect, a ``{"type":"gap",...}`` line per stream and code (``messages.Gap``: ``data_type``,
+``code``, ``epoch``, ``last_seen``, ``resumed``, ``filled``, ``backfilled``, ``detail``; not
+counted by ``--count``), then the missed trades fetched from REST with ``"stream_type":"BACKFILL"``
+(not an Upbit value), in time order, before the live ones.
 stderr gets one line per notice, each starting ``upbit-actors stream:``: the admin port
 (``upbit-actors status --admin-port N`` attaches there), rejected subscriptions, alerts
 (``connection_lost``, ``connection_restored``, ``upbit_error``, ``auth_failed``, and per stream
@@ -61,7 +65,7 @@ from typing import Any
 import attrs
 import orjson
 
-from upbit_actors.messages import Credentials, HubConfig, WireFormat
+from upbit_actors.messages import Credentials, Gap, HubConfig, WireFormat
 from upbit_actors.messages.common import Endpoint
 from upbit_actors.system.embed.markets import check_listed
 from upbit_actors.system.errors import ConfigError, RequestError
@@ -198,7 +202,7 @@ class _Session:
                     continue
                 stream = self.hub.stream(spec.data_type, spec.codes, name=request.name,
                                          callback=_enqueue(self.events, request.name, self.stopping),
-                                         **attrs.asdict(spec.options, recurse=False))
+                                         gaps=True, **attrs.asdict(spec.options, recurse=False))
                 self.running.append((request, stream))
         except system_errors() as exc:
             self.say(f"error: the actor system did not start: {exc}")
@@ -251,6 +255,7 @@ class _Session:
     def print_events(self, timeout: float) -> bool:
         """Print what arrives within ``timeout`` (and all queued after it); False at --count."""
         from upbit_actors.system.wire.codec import to_default_dict
+        from upbit_actors.system.wire.codec.gapframe import gap_dict
 
         out = sys.stdout.buffer
         try:
@@ -260,9 +265,10 @@ class _Session:
         try:
             while True:
                 name, event = item
-                body = to_default_dict(event)
+                gap = isinstance(event, Gap)
+                body = gap_dict(event) if gap else to_default_dict(event)
                 out.write(orjson.dumps({"type": body.pop("type", None), "component": name, **body}) + b"\n")
-                self.printed += 1
+                self.printed += not gap
                 if self.args.count is not None and self.printed >= self.args.count:
                     return False
                 item = self.events.get_nowait()
