@@ -76,6 +76,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--memory-rate", default="max", help="frames/s of the memory run (default max)")
     parser.add_argument("--memory-timeout", type=float, default=300.0, help="seconds per memory run at most")
     parser.add_argument("--drain-timeout", type=float, help="seconds to wait for a reader to drain")
+    parser.add_argument("--member", action="store_true",
+                        help="add 'member': one component on a member system of a leader hub, fed "
+                             "across the convention on loopback (pipeline_member; issue 15)")
     parser.add_argument("--tree-logs", help="directory for the trees' log files, kept (default: a "
                         "temporary one, removed once its records are counted)")
 
@@ -110,7 +113,7 @@ def _start(stack: contextlib.ExitStack, s: argparse.Namespace, logs: str) -> lis
     from upbit_actors.tools.bench.pipeline_steps import wait_flowing
 
     sims = []
-    for _ in range(5):
+    for _ in range(6 if s.member else 5):
         sim = SimProcess(s.markets)
         stack.callback(sim.stop)
         sims.append(sim.start())
@@ -121,6 +124,10 @@ def _start(stack: contextlib.ExitStack, s: argparse.Namespace, logs: str) -> lis
                ComponentReader("ten", sims[3], codes, s.types, s.components, log_file=f"{logs}/ten.log"),
                ComponentReader("by-slow", sims[4], codes, s.types, 1, log_file=f"{logs}/by-slow.log",
                                slow=SLOW_NEIGHBOUR)]
+    if s.member:  # a member system's component, beside the local one (issue 15)
+        from upbit_actors.tools.bench.pipeline_member import MemberReader
+
+        readers.append(MemberReader("member", sims[5], codes, s.types, log_file=f"{logs}/member.log"))
     for reader in readers:
         stack.callback(reader.stop)
         began = time.monotonic()
@@ -216,7 +223,8 @@ def run(args: argparse.Namespace) -> int:
     with contextlib.ExitStack() as outer:
         logs = args.tree_logs or outer.enter_context(tempfile.TemporaryDirectory(prefix="bench-pipeline-"))
         figures = _measure_all(s, logs)
-        tree_logs = {name: _log_summary(f"{logs}/{name}.log") for name in ("component", "stream", "ten", "by-slow")}
+        trees = ("component", "stream", "ten", "by-slow") + (("member",) if s.member else ())
+        tree_logs = {name: _log_summary(f"{logs}/{name}.log") for name in trees}
     for name, log in tree_logs.items():
         if log["levels"]:
             print(f"{name} tree logged {log['levels']}; most often: "
