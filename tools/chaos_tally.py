@@ -26,6 +26,8 @@ from collections import deque
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from upbit_actors.messages.gaps import Gap
+
 __all__ = ["EXPORT_SLOTS", "IDS_KEPT", "SLOT", "TIMELINE_KEPT", "Tally", "first_after", "merge"]
 
 SLOT = 0.2
@@ -59,7 +61,9 @@ class Tally:
         self._newest: dict[str, float] = {}
 
     def add(self, event: Any, now: float) -> None:
-        """One event handed to user code at ``now`` (seconds)."""
+        """One event handed to user code at ``now`` (seconds); a ``Gap`` notice is not one."""
+        if isinstance(event, Gap):
+            return
         kind = str(type(event).data_type.value)
         self.events += 1
         self.by_type[kind] = self.by_type.get(kind, 0) + 1
