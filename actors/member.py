@@ -18,7 +18,7 @@ and back (``system.member.link``).
 | ``MemberWelcome``                | directory to the components (and the hub); alerts; restart |
 | ``ActorSystemConventionUpdate``  | the leader's system left: lost; joined: seek now           |
 | ``DeadEnvelope`` (dead letters)  | a message to the leader came back: lost                    |
-| ``StatusRequest``                | gathers its components' ``ActorStatus``: ``SystemStatus``  |
+| ``StatusRequest``                | (``member_status``) its components' ``ActorStatus`` gathered |
 | ``Shutdown``                     | components exit; ``TreeStopped`` to the asker               |
 
 Leader lost: every component gets ``StreamAlert(kind="connection_lost")``; back:
@@ -38,10 +38,10 @@ from thespian.system.transport.TCPTransport import TCPTransport
 
 from upbit_actors.actors.base import BaseActor
 from upbit_actors.actors.component import Component
+from upbit_actors.actors.member_status import BEAT_ID, MemberStatus
 from upbit_actors.actors.members import MEMBERS_NAME, MembersActor
 from upbit_actors.messages import (
     ActorCrashed,
-    ActorStatus,
     ComponentExited,
     ComponentSpawned,
     Configure,
@@ -55,26 +55,25 @@ from upbit_actors.messages import (
     Started,
     StatusRequest,
     StreamAlert,
-    SystemStatus,
     TreeStopped,
 )
 from upbit_actors.system.embed.attach import SUPERVISOR_NAME
-from upbit_actors.system.member.link import LeaderLink, LinkChange, component_summary, member_directory
+from upbit_actors.system.member.link import LeaderLink, LinkChange, member_directory
 from upbit_actors.system.members.table import HEARTBEAT
 from upbit_actors.system.runtime import actor_path, import_actor_class, owner, processes
 from upbit_actors.system.runtime.convention import CONVENTION_ADDRESS, LEADER_CAPABILITY, MEMBER_CAPABILITY
 from upbit_actors.system.supervisor.components import ComponentBook
-from upbit_actors.system.supervisor.gather import STATUS_TIMEOUT, StatusGather
+from upbit_actors.system.supervisor.gather import StatusGather
 from upbit_actors.system.supervisor.ledger import STOP_WAIT, RestartLedger
 from upbit_actors.system.supervisor.watch import WATCH_INTERVAL, PidWatch
 
 __all__ = ["MemberAgent"]
 
-BEAT_ID = "member-beat"
-"""Request id of the agent's own status polls of its components (for the heartbeat)."""
+RESEEK = 5
+"""Seeking steps (one per heartbeat) after which the search starts again from the admin."""
 
 
-class MemberAgent(BaseActor):
+class MemberAgent(MemberStatus, BaseActor):
     """See the module docstring."""
 
     def __init__(self, capabilities: dict | None = None) -> None:
@@ -100,6 +99,7 @@ class MemberAgent(BaseActor):
         self._seen: dict[str, MemberComponent] = {}
         self._respawn: set[str] = set()
         self._refused_leader = False
+        self._seeks = 0
 
     # -- start --------------------------------------------------------------------------------
     def receiveMsg_Configure(self, msg: Configure, sender) -> None:
@@ -123,7 +123,11 @@ class MemberAgent(BaseActor):
 
     # -- the leader ---------------------------------------------------------------------------
     def _seek(self) -> None:
-        """One step towards the leader's members actor, from what is known so far."""
+        """One step towards the leader's members actor, from what is known so far (every
+        ``RESEEK``th step from the leader's admin again: an address that never answers)."""
+        self._seeks += 1
+        if self._seeks % RESEEK == 0:
+            self._members = self._leader_sup = None
         if self._members is not None:
             self._join()
         elif self._leader_sup is not None:
@@ -170,13 +174,15 @@ class MemberAgent(BaseActor):
             self._lost("its actor system left the convention")
 
     def receiveMsg_DeadEnvelope(self, msg: DeadEnvelope, sender) -> None:
+        """A message to the leader came back. Only a current address means a loss: late dead
+        letters to a former leader's actors must not undo a search that found the new one."""
+        dead = msg.deadAddress
         leader = self.link.directory.entries if self.link.directory is not None else ()
-        if msg.deadAddress in (self._members, self._leader_sup) or any(
-                e.address == msg.deadAddress for e in leader):
+        if any(dead == a for a in (self._members, self._leader_sup) if a is not None) or self.link.joined and any(e.address == dead for e in leader):
             self._lost("its actors are unreachable")
 
     def _lost(self, reason: str) -> None:
-        self._members = self._leader_sup = None
+        self._members = self._leader_sup = None  # seek again from the leader's admin
         self._change(self.link.lost(reason))
 
     def _change(self, change: LinkChange) -> None:
@@ -264,30 +270,6 @@ class MemberAgent(BaseActor):
             self._answer_status(rest)
         elif kind == "stop":
             self._stop_progress(waited=True)
-
-    def receiveMsg_StatusRequest(self, msg: StatusRequest, sender) -> None:
-        request_id = msg.request_id or f"status-{self.handled}"
-        targets = self._components.addresses()
-        self._gather.begin(request_id, sender, len(targets), self.status_report())
-        for address in targets:
-            self.send(address, StatusRequest(request_id=request_id))
-        self.schedule(STATUS_TIMEOUT, f"status:{request_id}")
-
-    def receiveMsg_ActorStatus(self, msg: ActorStatus, sender) -> None:
-        if msg.request_id != BEAT_ID:
-            if (done := self._gather.add(msg.request_id, msg)) is not None:
-                self._answer_status(done)
-            return
-        name = msg.role.partition(":")[2]
-        if name in self._components and self._components.address_of(name) == sender:
-            old = self._seen.get(name)
-            self._seen[name] = component_summary(msg, sender, old.alerts if old else 0)
-
-    def _answer_status(self, request_id: str) -> None:
-        record = self._gather.finish(request_id)
-        if record is not None:
-            self.send(record.asker, SystemStatus(request_id=request_id, actors=record.got,
-                                                 collected_at=time.time()))
 
     def status_details(self) -> dict:
         return {"member": self.member, **self.link.status(time.monotonic()),
