@@ -44,6 +44,7 @@ import pytest
 from upbit_actors.actors.tree import Hub
 from upbit_actors.messages import HubConfig
 from upbit_actors.system.embed.convention import MEMBERS_NAME
+from upbit_actors.system.runtime import loopback
 from upbit_actors.tools.sim import SimConfig, Simulator
 
 from . import netns
@@ -132,6 +133,19 @@ def events_of(hub: Hub, member: str) -> int:
 def merged_codes(hub: Hub) -> set[str]:
     merged = details(hub, "registry").get("merged", {}).get("public", {})
     return {code for stream in merged.get("set", []) for code in stream.get("codes", [])}
+
+
+@pytest.fixture(autouse=True)
+def _bind_host_restored() -> Iterator[None]:
+    """The leader's listen_host goes into this process's environment (``runtime.loopback``):
+    put back what was there, so that a later test attaching to a system looks on loopback."""
+    saved = {name: os.environ.get(name) for name in (loopback.BIND_HOST_ENV, loopback.ADVERTISE_ENV)}
+    yield
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 @pytest.fixture(params=["netns", "loopback"])
