@@ -21,6 +21,7 @@ import logging
 import os
 import time
 import traceback
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -33,6 +34,8 @@ from thespian.actors import (
     WakeupMessage,
     WatchMessage,
 )
+
+from thespian.system.transport import TransmitIntent
 
 from upbit_actors.messages.admin import ActorStatus, StatusRequest
 from upbit_actors.messages.lifecycle import Configure, Directory, HubConfig, Shutdown, Started, Tick
@@ -193,6 +196,28 @@ class BaseActor(ActorTypeDispatcher):
     def on_wakeup(self, message: WakeupMessage) -> None:
         """Hook: a wakeup whose payload is not a ``Tick`` (a raw ``wakeupAfter`` call)."""
         self.receiveUnrecognizedMessage(message, None)
+
+    # -- sends whose delivery the sender hears of -------------------------------------------
+
+    def send_acked(self, target: Any, message: Any, done: Callable[[bool], None]) -> None:
+        """Send ``message`` like ``send``; then ``done(True)`` once the target's process has it
+        (Thespian's own transport ACK: no reply message needed), or ``done(False)`` when it could
+        not be delivered (a failure is also handled as Thespian handles any failed send).
+
+        ``done`` runs between handlers, in this actor's thread; it may send, and a change it makes
+        to ``watched_fds`` takes effect at once.
+        """
+        manager = self._myRef
+
+        def finished(result: Any, intent: Any) -> None:
+            if not result:
+                manager.actor_send_fail(result, intent)
+            done(bool(result))
+            rewatch = getattr(manager.transport, "set_watch", None)
+            if rewatch is not None:
+                rewatch(list(self.watched_fds))
+
+        manager._send_intent(TransmitIntent(target, message, onSuccess=finished, onError=finished))
 
     # -- sockets ----------------------------------------------------------------------------
 

@@ -13,9 +13,8 @@
 | ``TokenUnavailable``     | ``StreamAlert(auth_failed)``; stays closed                     |
 | ``KeysState``            | (private) a new version: auth failures forgotten, retry now    |
 | ``ResetAuth``            | (private) auth failures forgotten, retry now                   |
-| ``WatchMessage``         | ``FrameBatch`` to the router while credit is left; otherwise   |
-|                          | the frames wait and leave together in the next batch           |
-| ``FramesAck``            | returns the credit; sends what waits; reads again if paused    |
+| ``WatchMessage``         | ``FrameBatch`` to the router while credit is left, else they   |
+|                          | wait: Thespian's ACK of a batch returns its credit (no reply)  |
 | ``Tick``                 | keep-alive pings, dead-link checks, reconnect after backoff    |
 | ``ActorExitRequest``     | closes the socket                                              |
 
@@ -25,18 +24,16 @@ set: every reconnect replays the subscriptions, and every request passes the lim
 Auth failures (private only): INVALID_AUTH or HTTP 401 -> ``AuthFailed`` to the router and the
 supervisor; retries wait, and stop after ``max_auth_failures`` until new keys or ``ResetAuth``
 (the rules are in ``system.connection.auth``). The private link is judged by pongs alone.
-
-Frames go to the router under a credit (``system.connection.outflow``): two batches in flight,
-the rest coalesced; past a bound the socket is not read until the router catches up.
-
-Decisions live in ``system/connection/`` (``state``: phases, epochs, lost sockets; ``liveness``, ``backoff``,
-``auth``, ``outflow``; ``livecheck``, with the base class ``LiveChecked``); socket I/O in ``system.wire.wslink``.
-This actor only sends, schedules and touches the socket; opening is the one blocking step (``connect_timeout``).
+Decisions live in ``system/connection/`` (``state``: phases, epochs, lost sockets; ``liveness``,
+``backoff``, ``auth``; ``outflow``: the credit to the router; ``livecheck``, with the base class
+``LiveChecked``); socket I/O in ``system.wire.wslink``. This actor only sends, schedules and
+touches the socket; opening is the one blocking step (``connect_timeout``).
 """
 
 from __future__ import annotations
 
 import random
+import functools
 import time
 from typing import Any
 
@@ -48,7 +45,6 @@ from upbit_actors.messages import (
     ConnectionOpened,
     Endpoint,
     FrameBatch,
-    FramesAck,
     HandshakeGranted,
     HandshakeRequest,
     KeysState,
@@ -221,16 +217,21 @@ class ConnectionActor(LiveChecked):
             code = result.close_code if result.close_code is not None else 1006
             self._lost(f"closed by server ({code}{': ' + result.close_reason if result.close_reason else ''})")
 
-    def receiveMsg_FramesAck(self, msg: FramesAck, sender: Any) -> None:
-        if self._out.acked(msg.seq):
-            self._flow()
+    def _batch_done(self, seq: int, delivered: bool) -> None:
+        """The router's process took batch ``seq``, or it could not be (lost, counted)."""
+        if delivered:
+            self._out.acked(seq)
+        elif self._out.failed(seq):
+            self.log.warning("%s: a batch could not be delivered to the router", self.role)
+        self._flow()
 
     def _flow(self) -> None:
         """Send what the credit allows; watch the socket unless paused."""
         router = self.directory.get("router") if self.directory else None
         for batch in self._out.take(time.monotonic()) if router is not None else ():
-            self.send(router, FrameBatch(endpoint=self.endpoint, epoch=batch.epoch, frames=batch.frames,
-                                         received_at=time.time(), seq=batch.seq))
+            self.send_acked(router, FrameBatch(endpoint=self.endpoint, epoch=batch.epoch, frames=batch.frames,
+                                               received_at=time.time(), seq=batch.seq),
+                            functools.partial(self._batch_done, batch.seq))
         link = self._link  # the server may have closed it during the read that called us
         self.watched_fds = [link.fileno()] if link is not None and link.is_open and not self._out.paused else []
 
@@ -308,7 +309,6 @@ class ConnectionActor(LiveChecked):
     def on_stop(self) -> None:
         self._drop_link()
 
-    # -- status -------------------------------------------------------------------------------
     def status_state(self) -> str:
         return self._conn.phase.value
 

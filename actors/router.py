@@ -3,8 +3,9 @@
 | Accepts               | Emits                                                                  |
 |-----------------------|------------------------------------------------------------------------|
 | ``RoutingTable``      | cached snapshots to new holders (``EventFrames``)                      |
-| ``FrameBatch``        | ``FramesAck`` to the connection; ``EventFrames(batch_id)`` per         |
-|                       | consumer; ``StreamAlert(upbit_error)`` to the consumers of that        |
+| ``FrameBatch``        | ``EventFrames(batch_id)`` per consumer (no reply: Thespian's transport |
+|                       | ACK returns the connection's credit); ``StreamAlert(upbit_error)``     |
+|                       | to the consumers of that                                               |
 |                       | endpoint for an Upbit error frame                                      |
 | ``BatchAck``          | the consumer's next ``EventFrames`` (with its ``Loss`` notices)        |
 | (a ``block`` consumer | ``StreamAlert(consumer_behind)`` to the supervisor, for the owner      |
@@ -51,7 +52,6 @@ from upbit_actors.messages import (
     Endpoint,
     EventFrames,
     FrameBatch,
-    FramesAck,
     RoutingTable,
     StreamAlert,
     UpbitError,
@@ -146,7 +146,6 @@ class RouterActor(RouterGaps, BaseActor):
 
     # -- data ------------------------------------------------------------------------------
     def receiveMsg_FrameBatch(self, msg: FrameBatch, sender) -> None:
-        self.send(sender, FramesAck(seq=msg.seq))  # first: the connection may read on meanwhile
         self.frames += len(msg.frames)
         if self.state is None:
             self.unconfigured_frames += len(msg.frames)  # counted, never silent

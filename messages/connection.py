@@ -5,7 +5,8 @@ in batches of 100; pickling typed events costs ~7 µs each per hop, raw bytes ~0
 connection sends ``FrameBatch`` to the router, the router one ``EventFrames`` per component per
 routing pass, and each consumer decodes its own frames into typed events (``EventBatch``, which
 never crosses a process boundary). Every data hop has a credit: the receiver acknowledges
-(``FramesAck``, ``BatchAck``) and the sender keeps at most a bound of batches unacknowledged,
+(the router's process by Thespian's own transport ACK, a consumer with ``BatchAck`` once it has
+handled the batch) and the sender keeps at most a bound of batches unacknowledged,
 coalescing what arrives meanwhile, so nothing piles up in Thespian's transmit queue. Control
 messages stay one per intent.
 """
@@ -27,7 +28,6 @@ __all__ = [
     "EventBatch",
     "EventFrames",
     "FrameBatch",
-    "FramesAck",
     "HandshakeGranted",
     "HandshakeRequest",
     "ListSubscriptionsGranted",
@@ -132,17 +132,10 @@ class FrameBatch:
     received_at: float
     """Local receive time of the newest frame (SPEC §10.7: snapshot timestamps can be old)."""
     seq: int = 0
-    """Numbers the batches of one connection actor; echoed by ``FramesAck``."""
+    """Numbers the batches of one connection actor (the connection's credit bookkeeping)."""
 
     def __str__(self) -> str:
         return f"FrameBatch({self.endpoint.value}, {len(self.frames)} frames, seq {self.seq})"
-
-
-@frozen(kw_only=True)
-class FramesAck:
-    """Router -> connection: the ``FrameBatch`` ``seq`` is routed; one more may be sent."""
-
-    seq: int
 
 
 @frozen(kw_only=True)

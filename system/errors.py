@@ -19,6 +19,7 @@
     │   ├── PortBusyError                 a non-Thespian process holds the admin port
     │   ├── StaleSystemError              an older system still runs on the admin port
     │   └── NoSystemError                 nothing to attach to on the admin port
+    ├── BadDescriptor (ValueError)        Thespian's loop was given a closed descriptor to watch
     ├── RefusedClass (UnpicklingError)    a received pickle named a class off the allow-list
     └── SimulatorError (RuntimeError)     the bundled simulator cannot do what was asked
         └── SimRequestError (ValueError)  a bad order or fault request to the simulator
@@ -36,6 +37,7 @@ from __future__ import annotations
 import pickle
 
 __all__ = [
+    "BadDescriptor",
     "CodecError",
     "ConfigError",
     "CredentialsError",
@@ -118,6 +120,11 @@ class RestRateLimited(RestError):
 
 class HubError(UpbitActorsError, RuntimeError):
     """The actor system could not do what was asked (start, spawn, status, stream)."""
+
+
+class BadDescriptor(UpbitActorsError, ValueError):
+    """A descriptor given to Thespian's loop is closed or invalid (``system.runtime.transport``).
+    A ``ValueError``, as ``selectors`` raises: Thespian's loop catches it and drops the bad watch."""
 
 
 class RuntimeSystemError(UpbitActorsError, RuntimeError):

@@ -38,12 +38,13 @@ import selectors
 import types
 from typing import Any
 
-from thespian.system.transport import TCPTransport as _tcp_module
-
 from thespian.system.transport import SendStatus
+from thespian.system.transport import TCPTransport as _tcp_module
 from thespian.system.transport.errmgmt import err_recv_retry, err_send_connrefused, err_send_inprogress
 from thespian.system.transport.TCPTransport import TCPTransport
 from thespian.system.utilis import thesplog
+
+from upbit_actors.system.errors import BadDescriptor
 
 __all__ = ["applied"]
 
@@ -133,7 +134,7 @@ class _PollOnce:
     def register(self, fileobj: Any, events: int) -> None:
         fd = fileobj if isinstance(fileobj, int) else fileobj.fileno()
         if fd < 0:
-            raise ValueError(f"invalid file descriptor: {fd}")  # as selectors (the EBADF path)
+            raise BadDescriptor(f"invalid file descriptor: {fd}")  # as selectors (the EBADF path)
         self._events[fd] = self._events.get(fd, 0) | events
 
     def select(self, timeout: float | None = None) -> list[tuple[_Key, int]]:
@@ -144,7 +145,7 @@ class _PollOnce:
         ready = []
         for fd, event in poller.poll(wait):
             if event & select.POLLNVAL:
-                raise ValueError(f"bad file descriptor {fd}")  # Thespian's loop finds which
+                raise BadDescriptor(f"bad file descriptor {fd}")  # Thespian's loop finds which
             found = (selectors.EVENT_WRITE if event & ~select.POLLIN else 0) | (
                 selectors.EVENT_READ if event & ~select.POLLOUT else 0)
             ready.append((_Key(fd), found & self._events[fd]))

@@ -68,6 +68,18 @@ def test_unacknowledged_batches_are_counted_as_lost_never_silently() -> None:
     assert not out.acked(a.seq) and not out.acked(b.seq)
 
 
+def test_a_batch_thespian_could_not_deliver_is_lost_once_and_frees_its_credit() -> None:
+    out = Outflow(credit=1)
+    out.add(1, frames(5))
+    (a,) = out.take(0.0)
+    out.add(1, frames(2))
+    assert out.take(0.1) == []  # the credit is spent
+    assert out.failed(a.seq) == 5  # the send's end reported a failure (a dead router)
+    assert out.failed(a.seq) == 0 and out.router_changed() == 0  # never counted twice
+    (b,) = out.take(0.2)
+    assert len(b.frames) == 2 and out.status()["frames_lost"] == 5
+
+
 @given(st.lists(st.tuples(st.integers(1, 3), st.integers(0, 50), st.booleans()), max_size=40))
 def test_every_frame_is_sent_once_in_order_or_still_waiting(steps) -> None:
     out = Outflow(credit=2, max_batch=17, pause_at=60, resume_at=10)
