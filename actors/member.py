@@ -161,6 +161,13 @@ class MemberAgent(MemberStatus, BaseActor):
             self._join()
 
     def receiveMsg_MemberWelcome(self, msg: MemberWelcome, sender) -> None:
+        if msg.refused:  # another live member holds our name: keep asking (it may be a restart)
+            if not self._refused_leader:
+                self._refused_leader = True
+                self.log.error("the leader %s refused this member: %s", self.link.leader, msg.refused)
+                self.send(self._owner, StreamAlert(endpoint=Endpoint.PUBLIC, kind="member_refused",
+                                                   detail=f"leader {self.link.leader}: {msg.refused}"))
+            return
         self._members = sender
         self._change(self.link.welcome(msg.leader, msg.directory, msg.released, time.monotonic()))
 

@@ -7,11 +7,13 @@ address is the answer).
 
 | Accepts                          | Emits                                                      |
 |----------------------------------|------------------------------------------------------------|
-| ``MemberJoin`` (agent heartbeat) | ``MemberWelcome`` (the leader's directory) to the agent;    |
+| ``MemberJoin`` (agent heartbeat) | ``MemberWelcome`` (the leader's directory, or ``refused``:  |
+|                                  | its name is held by another live member) to the agent;      |
 |                                  | ``ComponentExited`` to the registry for an old session's   |
 |                                  | components                                                  |
 | ``ActorSystemConventionUpdate``  | a system that left: its member's components released        |
-| ``DeadEnvelope`` (dead letters)  | a member's agent or component unreachable: released         |
+| ``DeadEnvelope`` (dead letters)  | a member's agent or component unreachable: released; events |
+|                                  | to any other consumer that is gone: that consumer released  |
 | ``Directory``                    | the new directory to every member (a leader actor restarted)|
 | ``Tick`` (expire)                | members silent for ``MEMBER_TIMEOUT``: released             |
 | ``StatusRequest``                | members, their components and the last departures           |
@@ -30,7 +32,7 @@ from typing import Any
 from thespian.actors import ActorSystemConventionUpdate, DeadEnvelope
 
 from upbit_actors.actors.component import Component
-from upbit_actors.messages import ComponentExited, Endpoint, MemberJoin, MemberWelcome, StreamAlert
+from upbit_actors.messages import ComponentExited, Directory, Endpoint, MemberJoin, MemberWelcome, StreamAlert
 from upbit_actors.system.members.table import HEARTBEAT, MEMBERS_NAME, MemberTable, Release
 from upbit_actors.system.runtime.convention import MEMBER_CAPABILITY
 
@@ -52,6 +54,11 @@ class MembersActor(Component):
         self.schedule(HEARTBEAT, "expire")
 
     def receiveMsg_MemberJoin(self, msg: MemberJoin, sender: Any) -> None:
+        if self.table.in_use(msg, time.monotonic()):
+            if msg.agent is not None:
+                self.send(msg.agent, MemberWelcome(leader=self.leader_id, directory=Directory(entries=()),
+                                                   seq=msg.seq, refused=f"member name {msg.member!r} is in use"))
+            return
         released, releases = self.table.join(msg, time.monotonic())
         self._apply(releases)
         if msg.agent is not None and self.directory is not None:
@@ -66,7 +73,12 @@ class MembersActor(Component):
             self._apply(self.table.system_left(msg.remoteAdminAddress, name, time.monotonic()))
 
     def receiveMsg_DeadEnvelope(self, msg: DeadEnvelope, sender: Any) -> None:
-        self._apply(self.table.dead_letter(msg.deadAddress, time.monotonic()))
+        releases = self.table.dead_letter(msg.deadAddress, time.monotonic())
+        self._apply(releases)
+        registry = self.directory.get("registry") if self.directory else None
+        if not releases and type(msg.deadMessage).__name__ == "EventFrames" and registry is not None:
+            # Events for a consumer no member lists (a member's Hub.stream): it is gone, release it.
+            self.send(registry, ComponentExited(address=msg.deadAddress, name="(unreachable consumer)"))
 
     def on_directory(self) -> None:
         super().on_directory()

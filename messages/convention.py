@@ -66,3 +66,5 @@ class MemberWelcome:
     released: bool = False
     """The leader had taken this member for gone and released its components' subscriptions:
     its agent restarts them (their old subscriptions are ignored from now on)."""
+    refused: str = ""
+    """Not joined, and why (another live member has this name): ``directory`` is then empty."""

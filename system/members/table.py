@@ -8,7 +8,9 @@ leader releases a member (every subscription its components hold goes from the m
   process is gone, its port refuses);
 - its system left the convention (``ActorSystemConventionUpdate`` with ``remoteAdded=False``:
   a clean shutdown de-registers at once);
-- it joins again with a new session (the member restarted: the old components are gone).
+- it joins again with a new session (the member restarted: the old components are gone). A
+  new session is let in only once the old one has been silent for ``TAKEOVER`` seconds: two live
+  members of one name are not allowed (the second is refused, ``in_use``).
 
 A released member that joins again with the same session was alive after all (a pause longer
 than the timeout): it is told (``released``) and restarts its components, whose old
@@ -24,7 +26,7 @@ from typing import Any
 
 from attrs import define, field, frozen
 
-__all__ = ["HEARTBEAT", "MEMBERS_NAME", "MEMBER_TIMEOUT", "MemberRecord", "MemberTable", "Release"]
+__all__ = ["HEARTBEAT", "MEMBERS_NAME", "MEMBER_TIMEOUT", "TAKEOVER", "MemberRecord", "MemberTable", "Release"]
 
 MEMBERS_NAME = "upbit-actors.members"
 """The leader's members actor is the component of this name (``actors.members``)."""
@@ -34,6 +36,9 @@ HEARTBEAT: float = 1.0
 MEMBER_TIMEOUT: float = 10.0
 """Seconds of silence after which the leader takes a member for gone: ten heartbeats, so a
 loaded machine does not release a live member; a dead one refuses sooner (dead letters)."""
+TAKEOVER: float = 3 * HEARTBEAT
+"""Seconds a member's session must have been silent before another session of its name is let
+in (a restart); a live one keeps its name."""
 HISTORY_KEPT = 20
 """Departures kept for status."""
 
@@ -73,8 +78,17 @@ class MemberTable:
     departures: deque = field(factory=lambda: deque(maxlen=HISTORY_KEPT), init=False)
     """(member, reason, time) of the last releases, newest last."""
 
+    def in_use(self, msg: Any, now: float) -> bool:
+        """True when ``msg`` names a member that another live agent holds: two members of one
+        name would release each other at every heartbeat. A member that restarted is let in
+        once its old session has been silent for ``TAKEOVER`` seconds (or was released)."""
+        record = self._members.get(msg.member)
+        return (record is not None and record.session != msg.session
+                and now - record.last_seen <= TAKEOVER)
+
     def join(self, msg: Any, now: float) -> tuple[bool, list[Release]]:
-        """A ``MemberJoin``: (whether the member must restart its components, releases)."""
+        """A ``MemberJoin`` (not ``in_use``): (whether the member must restart its components,
+        releases)."""
         releases: list[Release] = []
         record = self._members.get(msg.member)
         if record is not None and record.session != msg.session:

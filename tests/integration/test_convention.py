@@ -187,7 +187,8 @@ def test_members_get_events_are_released_when_killed_and_rejoin_a_restarted_lead
             assert [view["m1"]["host"], view["m2"]["host"]] == member_hosts  # where they listen
             shown = subprocess.run([sys.executable, "-m", "upbit_actors.tools.cli", "status",
                                     "--admin-port", str(hub.admin_port), "--host", leader_host,
-                                    "--rate-interval", "0"], capture_output=True, text=True, timeout=60)
+                                    "--rate-interval", "0"], capture_output=True, text=True, timeout=60,
+                                   check=False)
             assert shown.returncode == 0, shown.stderr
             for i, code in ((1, FIRST), (2, SECOND)):  # status on the leader: members, components
                 assert f"member m{i} at {member_hosts[i - 1]}" in shown.stdout
@@ -226,3 +227,26 @@ def test_members_get_events_are_released_when_killed_and_rejoin_a_restarted_lead
     left = [p.pid for p in psutil.process_iter(["status"])
             if p.info["status"] != psutil.STATUS_ZOMBIE and _sid(p.pid) in sessions]
     assert not left, f"member processes left: {left}"
+
+
+def test_a_second_member_of_the_same_name_waits_until_the_first_is_gone() -> None:
+    """Two live members of one name would release each other at every heartbeat: the second is
+    refused (``member_refused`` alert) until the first leaves, then it joins."""
+    def link(member_hub: Hub) -> str:
+        return details(member_hub, "supervisor").get("link", "")
+
+    with Simulator(SimConfig(rate=100.0, markets=CODES, idle_timeout=120.0)) as sim, \
+            Hub(HubConfig(public_url=sim.public_url, accept_members=True)) as leader:
+        config = HubConfig(leader=f"127.0.0.1:{leader.admin_port}", member_name="twin")
+        first = Hub(config).start()
+        try:
+            wait_for(lambda: link(first) == "joined", 30, "the first member joined")
+            with Hub(config) as second:
+                wait_for(lambda: any(a.kind == "member_refused" for a in list(second.alerts)), 30,
+                         "the second member refused")
+                assert link(first) == "joined" and link(second) != "joined"
+                first.stop()  # a clean stop: its system leaves the convention at once
+                wait_for(lambda: link(second) == "joined", 30, "the second member joined")
+                assert list(members_view(leader)) == ["twin"]
+        finally:
+            first.stop()

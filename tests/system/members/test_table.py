@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from upbit_actors.messages import MemberComponent, MemberJoin
-from upbit_actors.system.members.table import MEMBER_TIMEOUT, MemberTable
+from upbit_actors.system.members.table import MEMBER_TIMEOUT, TAKEOVER, MemberTable
 
 
 def join(name="m1", session="s1", components=("a", "b"), agent="agent-1", admin="admin-1"):
@@ -62,3 +62,14 @@ def test_a_system_leaving_the_convention_releases_its_member_only() -> None:
     (release,) = table.system_left("admin-1", "", 1.0)
     assert release.member == "m1" and release.reason == "its actor system left the convention"
     assert table.status(2.0)["departures"][0]["member"] == "m1"
+
+
+def test_a_name_held_by_a_live_member_is_refused_until_its_session_falls_silent() -> None:
+    table = MemberTable()
+    table.join(join(session="s1"), 0.0)
+    other = join(session="s2", agent="agent-2")
+    assert table.in_use(other, TAKEOVER)  # s1 was heard TAKEOVER s ago: still live
+    table.join(join(session="s1"), 5.0)
+    assert table.in_use(other, 5.0 + TAKEOVER)
+    assert not table.in_use(other, 5.0 + TAKEOVER + 0.1)  # s1 silent: a restart takes over
+    assert not table.in_use(join(session="s1"), 100.0)  # its own session never is
