@@ -27,7 +27,7 @@ from upbit_actors.messages import BackfillRequest
 from upbit_actors.messages.rest import RestPermit, RestPermitRequest
 from upbit_actors.system.backfill import REST_GROUP, TRADES_TICKS, Backfills
 from upbit_actors.system.errors import RestError, RestRateLimited
-from upbit_actors.system.rest import DEFAULT_REST_URL, RestClient
+from upbit_actors.system.rest import RestClient
 from upbit_actors.system.rest.parse import rest_base
 
 __all__ = ["PERMIT_RETRY", "REST_TIMEOUT", "BackfillActor"]
@@ -53,8 +53,8 @@ class BackfillActor(BaseActor):
     def on_configure(self, msg) -> None:
         if self.jobs is None:
             self.jobs = Backfills(window=self.config.backfill_window, limit=self.config.backfill_limit)
-            url = rest_base(self.config.public_url, self.config.rest_url) or DEFAULT_REST_URL
-            self._client = RestClient(url, timeout=min(self.config.rest_timeout, REST_TIMEOUT))
+            url = rest_base(self.config.public_url, self.config.rest_url)  # None: REST is off
+            self._client = RestClient(url, timeout=min(self.config.rest_timeout, REST_TIMEOUT)) if url else None
 
     def receiveMsg_BackfillRequest(self, msg: BackfillRequest, sender) -> None:
         if self.jobs is None:
@@ -94,6 +94,8 @@ class BackfillActor(BaseActor):
         if jobs.wait(time.monotonic()) is not None:
             job, params = jobs.next_call(time.monotonic())
             try:
+                if self._client is None:  # never a default URL: a hub on a simulator must not reach Upbit
+                    raise RestError(0, "rest_off", "no REST URL (HubConfig.rest_url)")
                 job.feed(self._client.get(TRADES_TICKS, params).json())
             except RestRateLimited:
                 jobs.on_rate_limited(job, time.monotonic())
