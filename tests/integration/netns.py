@@ -7,7 +7,7 @@ arrives on a local address of the root namespace, so nothing is forwarded). ``X`
 that no route of the machine overlaps (from a start that depends on the pid, so that two runs at
 once do not pick the same one). Nothing routes beyond the veth pairs: no traffic leaves
 the machine. Everything is deleted on exit (deleting a namespace deletes its veth end and so the
-pair). Needs root and ``ip``; ``unavailable()`` says why not, for the skip reason.
+pair), and namespaces left by a killed run (named after a pid that is gone) at the next start. Needs root and ``ip``; ``unavailable()`` says why not, for the skip reason.
 """
 
 from __future__ import annotations
@@ -15,10 +15,12 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import os
+import re
 import shutil
 import subprocess
 from collections.abc import Iterator
 
+import psutil
 from attrs import frozen
 
 __all__ = ["Namespaces", "namespaces", "unavailable"]
@@ -70,8 +72,19 @@ def unavailable() -> str | None:
     return None
 
 
+def _drop_stale() -> None:
+    """Delete namespaces of ours left by a test run that was killed (its pid is gone)."""
+    listed = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True, timeout=10,
+                            check=False).stdout.split()
+    for name in listed:
+        match = re.fullmatch(r"upbt(\d+)n\d+", name)
+        if match and not any(p % 100000 == int(match[1]) for p in psutil.pids()):
+            subprocess.run(["ip", "netns", "del", name], capture_output=True, timeout=10, check=False)
+
+
 @contextlib.contextmanager
 def namespaces(n: int) -> Iterator[Namespaces]:
+    _drop_stale()
     tag = f"{os.getpid() % 100000}"
     x = _free_prefix()
     made: list[str] = []
