@@ -250,3 +250,29 @@ def test_a_second_member_of_the_same_name_waits_until_the_first_is_gone() -> Non
                 assert list(members_view(leader)) == ["twin"]
         finally:
             first.stop()
+
+
+def test_a_member_paused_past_the_timeout_is_released_then_restarts_its_components() -> None:
+    """A member that falls silent for longer than ``MEMBER_TIMEOUT`` (its agent stopped with
+    SIGSTOP, its components still alive) is released; when it is back, the leader tells it so and
+    it restarts its components, whose new instances subscribe again."""
+    with Simulator(SimConfig(rate=100.0, markets=CODES, idle_timeout=120.0)) as sim, \
+            Hub(HubConfig(public_url=sim.public_url, accept_members=True)) as leader, \
+            Hub(HubConfig(leader=f"127.0.0.1:{leader.admin_port}", member_name="sleepy")) as member:
+        member.spawn(BOARD, "board", codes=[FIRST], every=0)
+        wait_for(lambda: events_of(leader, "sleepy") > 0, 30, "the member's component fed")
+        agent = next(a.pid for a in member.status().actors if a.role == "supervisor")
+        board = next(a.pid for a in member.status().actors if a.role == "component:board")
+        os.kill(agent, signal.SIGSTOP)
+        try:
+            wait_for(lambda: "sleepy" not in members_view(leader), 30, "the silent member released")
+            wait_for(lambda: FIRST not in merged_codes(leader), 15, "its code out of the merged set")
+        finally:
+            os.kill(agent, signal.SIGCONT)
+
+        def new_board() -> dict[str, Any]:
+            row = members_view(leader).get("sleepy")
+            return next((c for c in row["components"] if c["pid"] not in (board, 0)), {}) if row else {}
+
+        wait_for(lambda: new_board().get("events", 0) > 0, 30, "a new instance of the component fed")
+        assert FIRST in merged_codes(leader)
