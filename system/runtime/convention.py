@@ -9,7 +9,8 @@ What this module decides:
 
 - ``CONVENTION_CLASSES``: the Thespian messages a convention needs on the wire, added to the
   allow-list (``unpickle.allow``) only by a system that leads or joins one (``enable``). Source
-  loading (``SourceHashTransfer*``, ``ValidateSource``...) stays refused: no peer can ship code.
+  loading (``SourceHashTransfer*``, ``ValidateSource``...) stays refused: no peer can ship code;
+  so do invitations (see ``CONVENTION_CLASSES``).
 - ``capabilities``: the system capabilities of a leader or a member (``LEADER_CAPABILITY``,
   ``MEMBER_CAPABILITY`` and the convention address).
 - ``check_exposure``: loopback is the default; any other listening address must be one explicit
@@ -54,14 +55,15 @@ CONVENTION_ADDRESS = "Convention Address.IPv4"
 CONVENTION_CLASSES: tuple[type, ...] = (
     convention.ConventionRegister,     # join and periodic check-in (capabilities: plain values)
     convention.ConventionDeRegister,   # a system leaving cleanly: the other side knows at once
-    convention.ConventionInvite,
     convention.NotifyOnSystemRegistration,
     actors.ActorSystemConventionUpdate,  # to our actors: a system joined or left
     admin.HandleDeadLetters,           # our actors take the dead letters (a peer gone)
     admin.NotifyOnSourceAvailability,  # sent by Thespian with the registration flag (no code)
-    logdirector.LogAggregator,         # a member's logger is told where the leader's logs go
+    logdirector.LogAggregator,         # a member's warnings also go to the leader's log
 )
-"""Thespian messages a convention sends besides those of one system (``allowlist``)."""
+"""Thespian messages a convention sends besides those of one system (``allowlist``). Left out on
+purpose: ``ConventionInvite`` (it would make a member register with whoever sent it: we never
+pre-register systems)."""
 
 
 def enable() -> None:
