@@ -98,7 +98,7 @@ class MemberAgent(MemberStatus, BaseActor):
         self._seq = 0
         self._seen: dict[str, MemberComponent] = {}
         self._respawn: set[str] = set()
-        self._refused_leader = False
+        self._told_refusal = False
         self._seeks = 0
 
     # -- start --------------------------------------------------------------------------------
@@ -147,8 +147,8 @@ class MemberAgent(MemberStatus, BaseActor):
 
     def receiveMsg_Thespian_SystemStatus(self, msg: Thespian_SystemStatus, sender) -> None:
         if not (msg.capabilities or {}).get(LEADER_CAPABILITY):
-            if not self._refused_leader:
-                self._refused_leader = True
+            if not self._told_refusal:
+                self._told_refusal = True
                 self.log.warning("the system at %s does not accept members (HubConfig.accept_members)",
                                  self.link.leader)
             return
@@ -162,8 +162,8 @@ class MemberAgent(MemberStatus, BaseActor):
 
     def receiveMsg_MemberWelcome(self, msg: MemberWelcome, sender) -> None:
         if msg.refused:  # another live member holds our name: keep asking (it may be a restart)
-            if not self._refused_leader:
-                self._refused_leader = True
+            if not self._told_refusal:
+                self._told_refusal = True
                 self.log.error("the leader %s refused this member: %s", self.link.leader, msg.refused)
                 self.send(self._owner, StreamAlert(endpoint=Endpoint.PUBLIC, kind="member_refused",
                                                    detail=f"leader {self.link.leader}: {msg.refused}"))
@@ -185,7 +185,8 @@ class MemberAgent(MemberStatus, BaseActor):
         letters to a former leader's actors must not undo a search that found the new one."""
         dead = msg.deadAddress
         leader = self.link.directory.entries if self.link.directory is not None else ()
-        if any(dead == a for a in (self._members, self._leader_sup) if a is not None) or self.link.joined and any(e.address == dead for e in leader):
+        current = any(dead == a for a in (self._members, self._leader_sup) if a is not None)
+        if current or (self.link.joined and any(e.address == dead for e in leader)):
             self._lost("its actors are unreachable")
 
     def _lost(self, reason: str) -> None:
