@@ -56,6 +56,10 @@ router:
   unrouted         events no consumer held a key for (late frames after an unsubscribe)
   ignored          non-data items; unconfigured_frames: frames before its Configure
   cached           latest events kept for consumers that join a stream
+  gaps             Gap events put in consumers' streams after a reconnect (one per held
+                   type and code); gaps_filled: those whose trades the REST backfill covered
+  backfilled       trades fetched by REST and delivered; backfills_pending: codes whose live
+                   trades wait for their backfill
   per consumer     buffered (waiting), delivered, batches, in_flight (unacknowledged, at most
                    4), ack_timeouts (acks assumed after 5 s), dropped (lost: drop_oldest,
                    drop_newest, overflow), replaced (conflated: latest, throttled), losses
