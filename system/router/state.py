@@ -229,19 +229,19 @@ class RoutingState:
     # -- flow control ---------------------------------------------------------------------
 
     def ready(self, now: float) -> list[Any]:
-        """Addresses of components with events buffered and no batch in flight (throttled events
-        whose time has come are let in first)."""
+        """Addresses of components a batch may leave for now (``Outbox.sendable``; throttled
+        events whose time has come are let in first)."""
         out = []
         for c in self._components.values():
             c.outbox.buffer.release_due(now, self._wall)
-            if len(c.outbox.buffer) and c.outbox.free(now, self.ack_timeout):
+            if c.outbox.sendable(now, self.ack_timeout):
                 out.append(c.address)
         return out
 
     def take_batch(self, component: Any, now: float) -> Delivery | None:
         """The next batch for ``component`` (now in flight), or None (nothing, or one in flight)."""
         comp = self._components.get(component_ref(component))
-        if comp is None or not len(comp.outbox.buffer) or not comp.outbox.free(now, self.ack_timeout):
+        if comp is None or not comp.outbox.sendable(now, self.ack_timeout):
             return None
         self._next_batch_id += 1
         items, dropped, losses = comp.outbox.take(self._next_batch_id, now, self.max_batch)

@@ -17,6 +17,7 @@ from upbit_actors.messages.lifecycle import HubConfig
 from upbit_actors.messages.market import Candle, Orderbook, OrderbookUnit
 from upbit_actors.messages.private import AssetBalance, MyAsset, MyOrder
 from upbit_actors.messages.subscription import Route, RoutingTable, StreamKey, StreamOptions
+from upbit_actors.system.router.outbox import PIPELINE_AT
 from upbit_actors.system.router.state import RoutingState
 from upbit_actors.system.wire.codec import decode, to_default_dict
 from upbit_actors.system.wire.codec.peek import Peek, peek
@@ -133,17 +134,34 @@ def test_flags() -> None:
 def test_latest_conflates_only_while_a_consumer_has_no_credit_left() -> None:
     s = RoutingState(credit=2)
     s.on_routes_changed(table(1, a=[key(T.TICKER, "KRW-A")]), 0)
-    ticks = [Ev(T.TICKER, "KRW-A", RT, n) for n in range(6)]
-    s.on_events(PUB, 1, ticks[:2])  # credit left: both go, in one batch
+    ticks = [Ev(T.TICKER, "KRW-A", RT, n) for n in range(PIPELINE_AT + 4)]
+    s.on_events(PUB, 1, ticks[:2])  # nothing in flight: both go at once, in one batch
     one = s.take_batch("a", 0.0)
-    s.on_events(PUB, 1, ticks[2:3])  # one credit left: goes in the next batch
+    s.on_events(PUB, 1, ticks[2:3])  # one in flight, few waiting: they wait for its ack...
+    assert s.take_batch("a", 0.0) is None
+    s.on_events(PUB, 1, ticks[3:PIPELINE_AT + 2])  # ...each kept (credit is left), until enough wait
     two = s.take_batch("a", 0.0)
-    s.on_events(PUB, 1, ticks[3:])  # no credit: the newest per code waits
-    assert [e.n for e in one.items] == [0, 1] and [e.n for e in two.items] == [2]
+    s.on_events(PUB, 1, ticks[PIPELINE_AT + 2:])  # no credit: the newest per code waits
+    assert [e.n for e in one.items] == [0, 1] and [e.n for e in two.items] == list(range(2, PIPELINE_AT + 2))
     assert s.take_batch("a", 0.0) is None
     s.batch_done("a", one.batch_id)
+    assert s.take_batch("a", 0.0) is None  # credit again, but one in flight and one waiting
+    s.batch_done("a", two.batch_id)
     three = s.take_batch("a", 0.0)
-    assert [e.n for e in three.items] == [5] and three.dropped == 2
+    assert [e.n for e in three.items] == [PIPELINE_AT + 3] and three.dropped == 1
+
+
+def test_a_few_events_wait_for_the_ack_and_leave_together_unconflated() -> None:
+    s = RoutingState(credit=4)
+    s.on_routes_changed(table(1, a=[key(T.TICKER, "KRW-A")]), 0)
+    s.on_events(PUB, 1, [Ev(T.TICKER, "KRW-A", RT, 0)])
+    first = s.take_batch("a", 0.0)
+    for n in range(1, 6):  # one routing pass each, as frames arrive
+        s.on_events(PUB, 1, [Ev(T.TICKER, "KRW-A", RT, n)])
+        assert s.take_batches(0.0) == []
+    s.batch_done("a", first.batch_id)
+    (second,) = s.take_batches(0.0)
+    assert [e.n for e in second.items] == [1, 2, 3, 4, 5] and second.dropped == 0
 
 
 # -- snapshot dedupe and the join cache ------------------------------------------------------
