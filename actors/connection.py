@@ -111,9 +111,9 @@ class ConnectionActor(LiveChecked):
     def on_directory(self) -> None:
         limiter = self.directory.get("limiter")
         if self._link is not None and limiter != self._limiter:
-            # A restarted limiter knows the spent budget (its checkpoint) but not that this
-            # socket is open: until it does, it would admit nothing for it.
-            self.send(limiter, ConnectionOpened(endpoint=self.endpoint, epoch=self._conn.epoch, url=self.url))
+            # A restarted limiter learns that the socket is open, and what went on it (sent).
+            self.send(limiter, ConnectionOpened(endpoint=self.endpoint, epoch=self._conn.epoch, url=self.url,
+                                                sent=self._conn.wire.times()))
         self._limiter = limiter
         router = self.directory.get("router")
         if router != self._router:

@@ -52,6 +52,8 @@ class LiveChecked(BaseActor):
             self._link.send_text(request)
         except LinkError as exc:
             self._lost(str(exc))
+            return
+        self._conn.wire.on_send(time.monotonic())
 
     def _listed(self, frames: Sequence[bytes]) -> Sequence[bytes]:
         """``frames`` without the answers to our requests, which are judged here."""

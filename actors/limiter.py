@@ -107,7 +107,7 @@ class LimiterActor(BaseActor):
 
     def receiveMsg_ConnectionOpened(self, msg: ConnectionOpened, sender) -> None:
         self._open[msg.endpoint] = msg.epoch
-        self.limiter.on_connection_opened(msg.endpoint, msg.epoch, time.monotonic())
+        self.limiter.on_connection_opened(msg.endpoint, msg.epoch, time.monotonic(), msg.sent)
         self._pump()
 
     def receiveMsg_ConnectionLost(self, msg: ConnectionLost, sender) -> None:

@@ -47,6 +47,9 @@ class ConnectionOpened:
     epoch: int
     """Counts connections of this endpoint since start; frames carry it."""
     url: str
+    sent: tuple[float, ...] = ()
+    """Monotonic times of the messages already sent on this socket within the last minute (to a
+    restarted limiter: its checkpoint may miss the last ones it admitted)."""
 
 
 @frozen(kw_only=True)

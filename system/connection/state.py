@@ -34,6 +34,7 @@ from upbit_actors.messages.lifecycle import HubConfig
 from upbit_actors.system.connection.auth import PrivateAuth, check_frames
 from upbit_actors.system.connection.backoff import Backoff, Uniform
 from upbit_actors.system.connection.liveness import LinkAction, Liveness
+from upbit_actors.system.connection.wire import WireRecord
 
 __all__ = ["BLOCKED_STATUS", "ConnectionState", "Lost", "Phase", "Want"]
 
@@ -95,8 +96,7 @@ class ConnectionState:
     phase: Phase = Phase.IDLE
     wanted: MergedSubscription | None = None
     """The newest set received (by generation)."""
-    sent: MergedSubscription | None = None
-    """The set last sent on the open socket (None before its first): what Upbit should hold."""
+    sent: MergedSubscription | None = None  # the set last sent on the open socket: what Upbit holds
     attempt: int = 0
     """Handshake attempt number, carried by permits and tokens."""
     linked: bool = False
@@ -111,6 +111,7 @@ class ConnectionState:
     requests_sent: int = 0
     reconnects: int = 0
     last_error: str = ""
+    wire: WireRecord = field(factory=WireRecord)
 
     @property
     def private(self) -> bool:
@@ -190,6 +191,7 @@ class ConnectionState:
         self.linked = True
         self.epoch += 1
         self.sent = None
+        self.wire = WireRecord()
         self.opened_at = self.last_frame_at = now
         self.liveness.reset(now)
         self.backoff.on_opened(now)
@@ -200,6 +202,7 @@ class ConnectionState:
         """``msg`` went on the wire; True when the token awaits confirmation (``auth_confirm``)."""
         self.requests_sent += 1
         self.sent = msg
+        self.wire.on_send(now)
         # Data should flow continuously unless every stream is only_snapshot.
         self.liveness.expect_data(now, any(not s.only_snapshot for s in msg.streams))
         return self.private and self.auth.await_confirmation(self.epoch)

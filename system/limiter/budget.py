@@ -19,6 +19,8 @@ Exception tree: none raised; stale input is ignored and counted.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from attrs import define, field
 
 from upbit_actors.messages.common import Endpoint
@@ -131,18 +133,22 @@ class RateLimiter:
         link.latest = merged
         return True
 
-    def on_connection_opened(self, endpoint: Endpoint, epoch: int, now: float) -> None:
+    def on_connection_opened(self, endpoint: Endpoint, epoch: int, now: float,
+                             sent: Sequence[float] = ()) -> None:
         """A new socket: fresh message budget, and the current set is owed as its first message.
-        The same epoch twice (a retried handler) changes nothing."""
+        ``sent`` (to a restarted limiter): what the connection already put on the socket; it
+        replaces the checkpoint's record, which may miss the last admissions (``connection.wire``).
+        The same epoch again without ``sent`` (a retried handler) changes nothing."""
         self._clock = max(self._clock, now)
         link = self._links[endpoint]
-        if link.epoch == epoch:
+        if link.epoch == epoch and not sent:
             return
-        link.epoch = epoch
-        link.live = None
-        link.live_generation = None
-        link.check_due = None  # the first set sent owes one
+        if link.epoch != epoch:  # the first set sent owes a check
+            link.epoch, link.live, link.live_generation, link.check_due = epoch, None, None, None
         link.windows = self._message_windows()
+        for t in sorted(sent):
+            for window in link.windows:
+                window.record(t)
 
     def on_connection_lost(self, endpoint: Endpoint, epoch: int) -> None:
         """The socket of ``epoch`` is gone: nothing is sent until the next one opens."""

@@ -94,6 +94,25 @@ def test_per_connection_budget_resets_on_a_new_connection() -> None:
     assert lim.poll(5.0) == [(PUB, ms(5, "KRW-C4"))]  # replayed at once on the new socket
 
 
+def test_a_restarted_limiter_takes_the_connections_record_over_its_checkpoint() -> None:
+    # The old limiter admitted 4 sets in the second from 10.0 and was killed before its last
+    # checkpoint: the restored state knows only 2 of them. The connection tells what went on
+    # the wire; the new limiter admits nothing more until that second has passed.
+    old = RateLimiter(messages_per_second=4)
+    old.on_connection_opened(PUB, 1, 9.0)
+    for i, t in enumerate([10.0, 10.1]):
+        old.offer(ms(i + 1, f"KRW-C{i}"), t)
+        assert old.poll(t)
+    checkpoint = old.snapshot()
+    new = RateLimiter(messages_per_second=4)
+    new.restore(checkpoint, 10.5)
+    new.on_connection_opened(PUB, 1, 10.5, sent=(10.0, 10.1, 10.2, 10.3))
+    new.offer(ms(9, "KRW-Z"), 10.5)
+    assert new.poll(10.5) == [] and new.poll(10.99) == []
+    assert new.poll(11.01) == [(PUB, ms(9, "KRW-Z"))]
+    assert new.status(11.01)["public"]["used_1s"] == 4  # 10.1, 10.2, 10.3 and 11.01
+
+
 def test_lost_notice_of_an_old_epoch_is_ignored() -> None:
     lim = RateLimiter()
     lim.on_connection_opened(PUB, 2, 0.0)
