@@ -32,8 +32,8 @@ touches the socket; opening is the one blocking step (``connect_timeout``).
 
 from __future__ import annotations
 
-import random
 import functools
+import random
 import time
 from typing import Any
 
