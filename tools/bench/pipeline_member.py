@@ -22,7 +22,6 @@ from upbit_actors.tools.bench.pipeline_readers import (
     cpu_seconds,
 )
 from upbit_actors.tools.bench.pipeline_sim import SimProcess
-from upbit_actors.tools.bench.pipeline_stats import Snapshot
 
 __all__ = ["JOIN_TIMEOUT", "MemberReader"]
 
@@ -68,17 +67,7 @@ class MemberReader(_HubReader):
 
     def sample(self) -> Sample:
         status, cpu = _bracket(self._tree_cpu, lambda: self.member.status(timeout=ANSWER_TIMEOUT))
-        found: dict[str, tuple[Snapshot, int]] = {}
-        for actor in status.actors:
-            details = dict(actor.details)
-            if details.get("name") in self.names and "probe" in details:
-                found[details["name"]] = (Snapshot.from_dict(details["probe"]),
-                                          int(details.get("events_dropped", 0) or 0))
-        if len(found) != len(self.names):
-            raise ReaderError(f"{self.name}: no status from the member's component")
-        losses = self._router_losses(self._status(), set(self.names))
-        losses["component_dropped"] = sum(dropped for _, dropped in found.values())
-        return Sample(snapshots=tuple(found[n][0] for n in self.names), losses=losses, **cpu)
+        return self._probe_sample(status, self._status(), cpu)
 
     def processes(self) -> dict[int, str]:
         out = super().processes()

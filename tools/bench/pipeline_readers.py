@@ -206,6 +206,22 @@ class _HubReader:
         tree = self.hub.handle.track()
         return {pid: roles.get(pid, "admin/logger") for pid in sorted(tree)}
 
+    def _probe_sample(self, probes: Any, routing: Any, cpu: dict[str, float]) -> Sample:
+        """The snapshots of the probes ``self.names`` from the status ``probes`` (the tree they
+        run in), and their losses from the router's in ``routing``."""
+        found: dict[str, tuple[Snapshot, int]] = {}
+        for actor in probes.actors:
+            details = dict(actor.details)
+            if details.get("name") in self.names and "probe" in details:
+                found[details["name"]] = (Snapshot.from_dict(details["probe"]),
+                                          int(details.get("events_dropped", 0) or 0))
+        missing = [name for name in self.names if name not in found]
+        if missing:
+            raise ReaderError(f"{self.name}: no status from {', '.join(missing)}")
+        losses = self._router_losses(routing, set(self.names))
+        losses["component_dropped"] = sum(dropped for _, dropped in found.values())
+        return Sample(snapshots=tuple(found[name][0] for name in self.names), losses=losses, **cpu)
+
     def stop(self) -> None:
         hub, self.hub = self.hub, None
         if hub is not None:
@@ -234,18 +250,7 @@ class ComponentReader(_HubReader):
 
     def sample(self) -> Sample:
         status, cpu = _bracket(self._tree_cpu, self._status)
-        found: dict[str, tuple[Snapshot, int]] = {}
-        for actor in status.actors:
-            details = dict(actor.details)
-            if details.get("name") in self.names and "probe" in details:
-                found[details["name"]] = (Snapshot.from_dict(details["probe"]),
-                                          int(details.get("events_dropped", 0) or 0))
-        missing = [name for name in self.names if name not in found]
-        if missing:
-            raise ReaderError(f"{self.name}: no status from {', '.join(missing)}")
-        losses = self._router_losses(status, set(self.names))
-        losses["component_dropped"] = sum(dropped for _, dropped in found.values())
-        return Sample(snapshots=tuple(found[name][0] for name in self.names), losses=losses, **cpu)
+        return self._probe_sample(status, status, cpu)
 
 
 class _Probe:
