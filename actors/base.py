@@ -34,7 +34,6 @@ from thespian.actors import (
     WakeupMessage,
     WatchMessage,
 )
-
 from thespian.system.transport import TransmitIntent
 
 from upbit_actors.messages.admin import ActorStatus, StatusRequest

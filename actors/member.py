@@ -36,7 +36,7 @@ from thespian.actors import ActorExitRequest, ActorSystemConventionUpdate, Child
 from thespian.system.messages.status import Thespian_StatusReq, Thespian_SystemStatus
 from thespian.system.transport.TCPTransport import TCPTransport
 
-from upbit_actors.actors.base import BaseActor
+from upbit_actors.actors.base_root import RootActor
 from upbit_actors.actors.component import Component
 from upbit_actors.actors.member_status import BEAT_ID, MemberStatus
 from upbit_actors.actors.members import MEMBERS_NAME, MembersActor
@@ -73,11 +73,11 @@ RESEEK = 5
 """Seeking steps (one per heartbeat) after which the search starts again from the admin."""
 
 
-class MemberAgent(MemberStatus, BaseActor):
+class MemberAgent(MemberStatus, RootActor):
     """See the module docstring."""
 
     def __init__(self, capabilities: dict | None = None) -> None:
-        super().__init__()
+        super().__init__(capabilities)
         caps = capabilities or {}
         self.member = str(caps.get(MEMBER_CAPABILITY, ""))
         self.link = LeaderLink(leader=str(caps.get(CONVENTION_ADDRESS, "")))
@@ -87,9 +87,7 @@ class MemberAgent(MemberStatus, BaseActor):
         self._session = uuid.uuid4().hex
         self._components = ComponentBook(RestartLedger([]))
         self._watch = PidWatch(alive=processes.alive)
-        self._owner_watch = owner.OwnerWatch(caps.get("Admin Port"))
         self._admin = owner.admin_address(caps["Admin Port"]) if caps.get("Admin Port") else None
-        self._owner = None
         self._gather = StatusGather()
         self._stopping = False
         self._stopped_all = False
@@ -102,12 +100,6 @@ class MemberAgent(MemberStatus, BaseActor):
         self._seeks = 0
 
     # -- start --------------------------------------------------------------------------------
-    def receiveMsg_Configure(self, msg: Configure, sender) -> None:
-        if self._owner is None:
-            self._owner = sender
-            self._owner_watch.watch(msg.owner_pid)
-        super().receiveMsg_Configure(msg, sender)
-
     def on_configure(self, msg: Configure) -> None:
         if self._epoch == 0:
             self.notifyOnSystemRegistrationChanges(True)

@@ -36,7 +36,7 @@ import time
 import attrs
 from thespian.actors import ActorExitRequest, ChildActorExited
 
-from upbit_actors.actors.base import BaseActor
+from upbit_actors.actors.base_root import RootActor
 from upbit_actors.actors.component import Component
 from upbit_actors.actors.connection import ConnectionActor
 from upbit_actors.actors.jwt import JwtActor
@@ -65,7 +65,7 @@ from upbit_actors.messages import (
     TreeStopped,
 )
 from upbit_actors.system.errors import HubError
-from upbit_actors.system.runtime import actor_path, import_actor_class, owner, processes
+from upbit_actors.system.runtime import actor_path, import_actor_class, processes
 from upbit_actors.system.supervisor.components import ComponentBook
 from upbit_actors.system.supervisor.gather import STATUS_TIMEOUT, StatusGather
 from upbit_actors.system.supervisor.ledger import STOP_WAIT, ChildSpec, RestartLedger
@@ -86,33 +86,25 @@ CHILD_SPECS: tuple[tuple[ChildSpec, type], ...] = (
 """The permanent children, in start order, with the actor class each runs (``rest``: the blocking REST calls)."""
 
 
-class Supervisor(BaseActor):
+class Supervisor(RootActor):
     """Root of the actor tree (see the module docstring)."""
 
     def __init__(self, capabilities: dict | None = None) -> None:  # Thespian passes the system's
-        super().__init__()
+        super().__init__(capabilities)
         self._classes = {spec.role: actor_path(cls) for spec, cls in CHILD_SPECS}
         self._ledger = RestartLedger([spec for spec, _ in CHILD_SPECS])
         self._children: dict[str, object] = {}          # role -> address
         self._components = ComponentBook(self._ledger)
         self._state: dict[str, object] = {}             # role -> durable state (checkpoints)
         self._credentials: Credentials | None = None
-        self._owner = None                              # the hub's address
         self._epoch = 0
         self._gather = StatusGather()
         self._stop = StopOrder()
         self._stop_asker = None                         # who gets TreeStopped
         self._exit_when_stopped = False                 # escalation: exit after the children
         self._watch = PidWatch(alive=processes.alive)    # exits Thespian may not report
-        self._owner_watch = owner.OwnerWatch((capabilities or {}).get("Admin Port"))
 
     # -- start --------------------------------------------------------------------------------
-    def receiveMsg_Configure(self, msg: Configure, sender) -> None:
-        if self._owner is None:
-            self._owner = sender
-            self._owner_watch.watch(msg.owner_pid)
-        super().receiveMsg_Configure(msg, sender)
-
     def on_configure(self, msg: Configure) -> None:
         if self._children:
             self.send(self._owner, self._directory())
