@@ -38,6 +38,7 @@ import time
 from typing import Any
 
 from upbit_actors.actors.connection_live import LiveChecked
+from upbit_actors.actors.connection_wire import WireGuarded
 from upbit_actors.messages import (
     AuthFailed,
     Configure,
@@ -49,7 +50,6 @@ from upbit_actors.messages import (
     HandshakeRequest,
     KeysState,
     MergedSubscription,
-    RequestSent,
     ResetAuth,
     SendSubscription,
     StreamAlert,
@@ -57,11 +57,9 @@ from upbit_actors.messages import (
     TokenRequest,
     TokenUnavailable,
 )
-from upbit_actors.system.connection.auth import AUTH_CONFIRM_AFTER
 from upbit_actors.system.connection.liveness import LinkAction
 from upbit_actors.system.connection.outflow import Outflow
 from upbit_actors.system.connection.state import ConnectionState, Lost, Phase, Want
-from upbit_actors.system.wire.requests import encode_request
 from upbit_actors.system.wire.wslink import HandshakeRejected, LinkError, WsLink
 
 __all__ = ["ConnectionActor"]
@@ -73,7 +71,7 @@ _PEERS = ("limiter", "router", "supervisor")
 """Who hears of every socket opened and lost."""
 
 
-class ConnectionActor(LiveChecked):
+class ConnectionActor(WireGuarded, LiveChecked):
     """One Upbit WebSocket: a shell around ``ConnectionState`` (see the module docstring)."""
 
     def __init__(self) -> None:
@@ -142,17 +140,6 @@ class ConnectionActor(LiveChecked):
         elif step is Want.CONNECT:
             self._request_handshake()
         return step in (Want.CONNECT, Want.KEEP)
-
-    def _send_request(self, msg: MergedSubscription) -> None:
-        try:
-            self._link.send_text(encode_request(msg, ticket=f"upbit-actors-{self._conn.epoch}"))
-        except LinkError as exc:
-            self._lost(str(exc))
-            return
-        if self._conn.on_request_sent(time.monotonic(), msg):
-            self.schedule(AUTH_CONFIRM_AFTER, "auth_confirm")
-        self.send(self.directory.get("limiter"), RequestSent(
-            endpoint=self.endpoint, epoch=self._conn.epoch, generation=msg.generation, sent_at=time.time()))
 
     # -- connecting ---------------------------------------------------------------------------
     def _request_handshake(self) -> None:
@@ -258,6 +245,8 @@ class ConnectionActor(LiveChecked):
             self._request_handshake()
         elif purpose == "auth_confirm":
             self._conn.confirm_auth()
+        else:
+            super().on_tick(purpose)  # a held set (actors.connection_wire)
 
     # -- keys and auth resets (private) ---------------------------------------------------------
     def receiveMsg_KeysState(self, msg: KeysState, sender: Any) -> None:
@@ -314,7 +303,7 @@ class ConnectionActor(LiveChecked):
 
     def status_details(self) -> dict[str, Any]:
         return {"endpoint": self.endpoint.value, "url": self.url, **self._conn.status(time.monotonic()),
-                **self._out.status()}
+                **self._out.status(), "held_sets": self.held_sets}
 
     def status_queue_depth(self) -> int:
         return self._out.waiting

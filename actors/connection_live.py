@@ -44,6 +44,8 @@ class LiveChecked(BaseActor):
 
     def receiveMsg_ListSubscriptionsGranted(self, msg: ListSubscriptionsGranted, sender: Any) -> None:
         self._live.endpoint = msg.endpoint
+        if self._conn.wire.wait(time.monotonic()) > 0:
+            return  # the socket is at Upbit's limit (actors.connection_wire): the next check will do
         socket = self._conn.epoch if self._link is not None else None
         request = self._live.begin(msg.epoch, socket, self._conn.sent, time.monotonic())
         if request is None:

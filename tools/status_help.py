@@ -79,6 +79,8 @@ connection:
   to router           frames_sent, batches_sent, frames_waiting, batches_in_flight (at most 2),
                       paused/pauses (socket not read while the router catches up), frames_lost
                       (batches a dead or replaced router never acknowledged)
+  held_sets           admitted sets held back because the socket already had 4 messages in
+                      the last 1.25 s (or 90 in the last 61 s): sent when a slot freed
 
 component:
   events_received, events_dropped (told by the router), undecodable (frames the codec could
