@@ -107,7 +107,8 @@ def _closed_before_ack(self: Any, intent: Any) -> bool:
     return self._nextTransmitStep(intent)
 
 
-_POLL_MASK = {selectors.EVENT_READ: select.POLLIN | select.POLLPRI, selectors.EVENT_WRITE: select.POLLOUT}
+_POLL_MASK = (0, select.POLLIN | select.POLLPRI, select.POLLOUT, select.POLLIN | select.POLLPRI | select.POLLOUT)
+"""selectors events (EVENT_READ 1, EVENT_WRITE 2, both 3) -> poll mask."""
 
 
 class _Key:
@@ -140,7 +141,7 @@ class _PollOnce:
     def select(self, timeout: float | None = None) -> list[tuple[_Key, int]]:
         poller = select.poll()
         for fd, events in self._events.items():
-            poller.register(fd, sum(mask for event, mask in _POLL_MASK.items() if events & event))
+            poller.register(fd, _POLL_MASK[events])
         wait = None if timeout is None else max(0, int(timeout * 1000 + 0.999))  # ms, rounded up
         ready = []
         for fd, event in poller.poll(wait):
