@@ -11,7 +11,8 @@
     ├── UsageError (ValueError)           a command line that cannot run (printed as one line)
     ├── CodecError (TypeError)            an object that is not an Upbit event given to the codec
     ├── LinkError                         the WebSocket failed; the connection reconnects
-    │   └── HandshakeRejected             the server refused the upgrade (HTTP status kept)
+    │   ├── HandshakeRejected             the server refused the upgrade (HTTP status kept)
+    │   └── ProtocolViolation             the server broke RFC 6455's framing (masked, RSV bits...)
     ├── RestError                         a REST call failed (HTTP status, Upbit's error name)
     │   └── RestRateLimited               429 or 418: over Upbit's REST limit (SPEC §5)
     ├── HubError (RuntimeError)           the running tree did not do what was asked
@@ -46,6 +47,7 @@ __all__ = [
     "LinkError",
     "NoSystemError",
     "PortBusyError",
+    "ProtocolViolation",
     "RefusedClass",
     "RequestError",
     "RestError",
@@ -99,6 +101,10 @@ class HandshakeRejected(LinkError):
         super().__init__(message)
         self.status = status
         """The HTTP status code of the refusal."""
+
+
+class ProtocolViolation(LinkError):
+    """The server sent frames RFC 6455 forbids a server to send (``system.wire.frames``)."""
 
 
 class RestError(UpbitActorsError):

@@ -5,9 +5,10 @@ The connection actor is woken by ``ThespianWatch`` when its socket is readable a
 would freeze it. So:
 
 - ``open`` connects and does the HTTP upgrade with a short timeout (the only blocking step);
-- afterwards the socket is non-blocking and ``read_available`` reads every complete frame that is
-  there. websocket-client keeps a half-received frame's header, length and bytes in its frame
-  buffer when ``recv`` raises ``BlockingIOError``, and resumes it on the next call;
+- afterwards the socket is non-blocking and ``read_available`` reads what the kernel holds in
+  large chunks and splits it into frames itself (``system.wire.frames.FrameParser``, which keeps
+  a half-arrived frame for the next read): websocket-client's own ``recv_frame`` makes two or
+  three system calls per frame;
 - with TLS, decrypted bytes already in the SSL buffer do not wake ``select``, so reading goes on
   while ``sock.pending()`` is non-zero (THESPIAN.md: reading once per wake-up lost 199 of 200
   frames);
@@ -17,7 +18,8 @@ would freeze it. So:
 Exception tree::
 
     LinkError                 the socket cannot be used (any failure to open, read or send)
-    └── HandshakeRejected     the server answered the upgrade with an HTTP status (401, 429, 503...)
+    ├── HandshakeRejected     the server answered the upgrade with an HTTP status (401, 429, 503...)
+    └── ProtocolViolation     the server's frames break RFC 6455 (masked, RSV bits, bad fragments)
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ import websocket
 from attrs import define, field
 
 from upbit_actors.system.errors import HandshakeRejected, LinkError
+from upbit_actors.system.wire.frames import CHUNK, FrameParser, Parsed
 
 __all__ = ["HandshakeRejected", "LinkError", "ReadResult", "WsLink"]
 
@@ -63,8 +66,8 @@ class WsLink:
         self._headers = list(headers)
         self._timeout = timeout
         self._ws: websocket.WebSocket | None = None
-        self._fragments: list[bytes] = []
-        """Payloads of a fragmented message still arriving."""
+        self._parser = FrameParser()
+        """Frames from bulk reads; keeps a frame that has not fully arrived."""
 
     def __repr__(self) -> str:
         # Headers may carry a bearer token: never show them.
@@ -95,44 +98,36 @@ class WsLink:
         self._ws = ws
 
     def read_available(self, max_frames: int = MAX_FRAMES_PER_READ) -> ReadResult:
-        """Read every complete frame available now; never blocks."""
+        """Read every complete frame available now; never blocks. The socket is read in bulk
+        (``system.wire.frames``: one system call for many frames) until it is empty or
+        ``max_frames`` were found; every complete frame read is returned."""
         result = ReadResult()
         ws = self._require()
         sock = ws.sock
-        frames = result.frames
-        while len(frames) < max_frames:
-            try:
-                frame = ws.recv_frame()
-            except (BlockingIOError, ssl.SSLWantReadError):
-                if isinstance(sock, ssl.SSLSocket) and sock.pending():
-                    continue
-                break
-            except websocket.WebSocketConnectionClosedException:
-                result.closed = True
-                break
-            except (OSError, websocket.WebSocketException) as exc:
-                raise LinkError(f"read failed: {type(exc).__name__}: {exc}") from None
-            opcode = frame.opcode
-            if opcode == websocket.ABNF.OPCODE_BINARY or opcode == websocket.ABNF.OPCODE_TEXT:
-                if frame.fin:
-                    frames.append(frame.data)
-                else:  # Upbit sends whole frames; fragments are rare but legal (RFC 6455 §5.4).
-                    self._fragments = [frame.data]
-            elif opcode == websocket.ABNF.OPCODE_CONT:
-                self._fragments.append(frame.data)
-                if frame.fin:
-                    frames.append(b"".join(self._fragments))
-                    self._fragments = []
-            elif opcode == websocket.ABNF.OPCODE_PONG:
-                result.pongs += 1
-            elif opcode == websocket.ABNF.OPCODE_PING:
-                self._send(frame.data, websocket.ABNF.OPCODE_PONG)
-            elif opcode == websocket.ABNF.OPCODE_CLOSE:
-                result.closed = True
-                if len(frame.data) >= 2:
-                    result.close_code = int.from_bytes(frame.data[:2], "big")
-                    result.close_reason = frame.data[2:].decode("utf-8", "replace")
-                break
+        parsed = Parsed(frames=result.frames)
+        feed = self._parser.feed
+        try:
+            while len(parsed.frames) < max_frames and parsed.close is None:
+                try:
+                    data = sock.recv(CHUNK)
+                except (BlockingIOError, ssl.SSLWantReadError):
+                    if isinstance(sock, ssl.SSLSocket) and sock.pending():
+                        continue
+                    break
+                if not data:
+                    result.closed = True
+                    break
+                feed(data, parsed)
+        except OSError as exc:
+            raise LinkError(f"read failed: {type(exc).__name__}: {exc}") from None
+        result.pongs = parsed.pongs
+        for payload in parsed.pings:
+            self._send(payload, websocket.ABNF.OPCODE_PONG)
+        if parsed.close is not None:
+            result.closed = True
+            if len(parsed.close) >= 2:
+                result.close_code = int.from_bytes(parsed.close[:2], "big")
+                result.close_reason = parsed.close[2:].decode("utf-8", "replace")
         return result
 
     def send_text(self, text: str | bytes) -> None:
