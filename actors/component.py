@@ -15,8 +15,8 @@ typed events through ``on_ticker`` / ``on_trade`` / ``on_orderbook`` / ``on_cand
 |----------------------------|-------------------------------------------------|
 | ``Configure``              | ``SetSubscriptions`` (from on_start)            |
 | ``Directory``              | ``SetSubscriptions`` again to a new registry    |
-| ``EventFrames``            | decodes them; ``on_batch``; ``BatchAck`` to the |
-|                            | router                                          |
+| ``EventFrames``            | decodes them; ``on_batch`` (no reply: the       |
+|                            | router's credit is Thespian's transport ACK)    |
 | ``SubscriptionRejected``   | calls ``on_rejected``                           |
 | ``Subscribed``/``Unsubscribed`` | calls ``on_subscribed``                    |
 | ``StreamAlert``            | calls ``on_alert``                              |
@@ -46,7 +46,6 @@ import attrs
 
 from upbit_actors.actors.base import BaseActor
 from upbit_actors.messages import (
-    BatchAck,
     ComponentExited,
     DataType,
     EventBatch,
@@ -240,9 +239,8 @@ class Component(BaseActor):
         self.undecodable += batch.undecodable
         try:
             self.on_batch(batch)
-        finally:  # the ack is the router's credit: never withheld, even when a handler raised
+        finally:
             self.batch_seconds.observe(time.perf_counter() - started)
-            self.send(sender, BatchAck(count=msg.count, batch_id=msg.batch_id))
 
     def receiveMsg_SubscriptionRejected(self, msg: SubscriptionRejected, sender) -> None:
         if msg.spec is not None:

@@ -7,7 +7,9 @@
 |                       | ACK returns the connection's credit); ``StreamAlert(upbit_error)``     |
 |                       | to the consumers of that                                               |
 |                       | endpoint for an Upbit error frame                                      |
-| ``BatchAck``          | the consumer's next ``EventFrames`` (with its ``Loss`` notices)        |
+| (the transport ACK of | the consumer's next ``EventFrames`` (with its ``Loss`` notices); no    |
+|  an ``EventFrames``)  | reply message: a consumer's process takes a batch once it handled the  |
+|                       | one before                                                             |
 | (a ``block`` consumer | ``StreamAlert(consumer_behind)`` to the supervisor, for the owner      |
 |  past its limit)      |                                                                        |
 | ``StreamAlert``       | forwarded to the components of its endpoint                            |
@@ -34,6 +36,7 @@ decoded here, alerted or counted.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections import Counter
 from operator import attrgetter
@@ -43,7 +46,6 @@ from upbit_actors.actors.base import BaseActor
 from upbit_actors.actors.router_gaps import RouterGaps
 from upbit_actors.messages import (
     AuthFailed,
-    BatchAck,
     ComponentExited,
     ConnectionLost,
     ConnectionOpened,
@@ -65,8 +67,6 @@ from upbit_actors.system.wire.codec.peek import SEPARATOR, Peek, peek, peek_slow
 __all__ = ["RouterActor"]
 
 _DATA_TYPE = attrgetter("data_type")
-_SENT_KEPT = 4096
-"""Send times kept for unacknowledged batches (one in flight per consumer: plenty)."""
 
 
 def _by_type(counts: Counter[DataType]) -> dict[str, int]:
@@ -92,12 +92,10 @@ class RouterActor(RouterGaps, BaseActor):
         self._connections: dict[Endpoint, Any] = {}
         """The connection actors' addresses: a new one means the old actor died (a restart)."""
         # Monitoring (system.metrics): counted per batch in C (Counter.update), no per-event work
-        # in Python; the ack latency is per batch (EventFrames sent -> BatchAck back).
+        # in Python; the ack latency is per batch (EventFrames sent -> its transport ACK).
         self.events_in: Counter[DataType] = Counter()
         self.events_out: Counter[DataType] = Counter()
         self.ack_latency = LatencyHistogram()
-        self._sent_at: dict[int, float] = {}
-        """Batch id -> when it was sent; at most ``_SENT_KEPT`` (a lost ack must not grow it)."""
 
     def on_directory(self) -> None:
         """A connection actor that was restarted (killed, crashed) lost its socket, and with it
@@ -176,13 +174,15 @@ class RouterActor(RouterGaps, BaseActor):
                 self._alert(StreamAlert(endpoint=endpoint, kind="upbit_error", detail=item.name,
                                         error=item))
 
-    def receiveMsg_BatchAck(self, msg: BatchAck, sender) -> None:
+    def _batch_done(self, component: Any, batch_id: int, sent: float, delivered: bool) -> None:
+        """The consumer's process took batch ``batch_id`` (Thespian's transport ACK: it reads a
+        message only once it handled the one before), or it could not: the consumer is gone,
+        its events are counted lost. Either way the credit returns."""
         if self.state is None:
             return
-        sent = self._sent_at.pop(msg.batch_id, None)
-        if sent is not None:
+        if delivered:
             self.ack_latency.observe(time.monotonic() - sent)
-        self.state.batch_done(sender, msg.batch_id or None)
+        self.state.batch_done(component, batch_id, delivered=delivered, wall=time.time())
         self._flush()
 
     def on_tick(self, purpose: str) -> None:
@@ -198,11 +198,9 @@ class RouterActor(RouterGaps, BaseActor):
         now = time.monotonic()
         payloads: dict[tuple[int, ...], bytes] = {}
         for delivery in state.take_batches(now):
-            self.send(delivery.component, self._frames_of(delivery, payloads))
+            self.send_acked(delivery.component, self._frames_of(delivery, payloads),
+                            functools.partial(self._batch_done, delivery.component, delivery.batch_id, now))
             self.events_out.update(map(_DATA_TYPE, delivery.items))
-            self._sent_at[delivery.batch_id] = now
-            if len(self._sent_at) > _SENT_KEPT:
-                del self._sent_at[next(iter(self._sent_at))]
         for address, name, data_type in state.behind():
             # A block consumer never loses events: its owner hears that it fell behind.
             self.send(self.directory.get("supervisor"), StreamAlert(

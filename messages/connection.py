@@ -5,8 +5,8 @@ in batches of 100; pickling typed events costs ~7 µs each per hop, raw bytes ~0
 connection sends ``FrameBatch`` to the router, the router one ``EventFrames`` per component per
 routing pass, and each consumer decodes its own frames into typed events (``EventBatch``, which
 never crosses a process boundary). Every data hop has a credit: the receiver acknowledges
-(the router's process by Thespian's own transport ACK, a consumer with ``BatchAck`` once it has
-handled the batch) and the sender keeps at most a bound of batches unacknowledged,
+(by Thespian's own transport ACK, once the receiving process has the message: no reply message)
+and the sender keeps at most a bound of batches unacknowledged,
 coalescing what arrives meanwhile, so nothing piles up in Thespian's transmit queue. Control
 messages stay one per intent.
 """
@@ -22,7 +22,6 @@ from upbit_actors.messages.server import UpbitError
 from upbit_actors.messages.subscription import MergedSubscription
 
 __all__ = [
-    "BatchAck",
     "ConnectionLost",
     "ConnectionOpened",
     "EventBatch",
@@ -169,7 +168,7 @@ class EventFrames:
     """Events dropped or replaced for this component by its overflow policy since the previous
     batch."""
     batch_id: int = 0
-    """Echoed by ``BatchAck``."""
+    """Numbers the batches of one router (status, latency)."""
     losses: tuple[Loss, ...] = field(converter=tuple, default=())
     """``dropped`` by type and reason, with the codes and since when (at most once per batch)."""
 
@@ -201,21 +200,6 @@ class EventBatch:
     duplicates: int = 0
     """Trades left out because this consumer already had them (Upbit's snapshot of the last
     trade after a reconnect repeats it)."""
-
-
-@frozen(kw_only=True)
-class BatchAck:
-    """Component -> router: the previous ``EventFrames`` is handled; send the next one.
-
-    One batch per component is in flight at a time, so a slow component makes its own buffer
-    grow (bounded, with a stated overflow policy) instead of Thespian's transmit queue, which
-    drops messages past ~1,050 queued transmits (THESPIAN.md).
-    """
-
-    count: int = 0
-    """Events in the batch being acknowledged (for status)."""
-    batch_id: int = 0
-    """The ``EventFrames.batch_id`` acknowledged; 0 when unknown."""
 
 
 @frozen(kw_only=True)

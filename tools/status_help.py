@@ -49,7 +49,7 @@ jwt:
 
 router:
   events_in, events_out   events per type received and handed to consumers
-  ack_latency             histogram of a batch's round trip (sent -> BatchAck), seconds
+  ack_latency             histogram of a batch's trip (sent -> the consumer's process took it), seconds
   generation              the routing table it applies
   frames           frames received from the connections; decode_errors: frames no codec
                    reading could make sense of; upbit_errors: Upbit error frames (alerted)

@@ -6,10 +6,10 @@ Its callback appends each event to the stream's pending list and, when no hand-o
 yet, schedules one with ``loop.call_soon_threadsafe``; the hand-off moves everything pending into
 a bounded ``asyncio.Queue`` as one batch. So the loop is woken at most once per batch the thread
 collected while the loop was busy. When ``maxsize`` events are held (pending or queued, not yet
-taken by the consumer) the callback *waits* before accepting more, so the thread does not send
-the router its credit (``BatchAck``): the router buffers for this stream alone, under its overflow
-policy (latest ticker/orderbook per code, trades up to ``buffer_limit`` then the oldest dropped
-and counted in ``dropped``). Other streams and components of the hub keep flowing.
+taken by the consumer) the callback *waits* before accepting more, so the thread does not read
+the next batch, which is the router's credit: the router buffers for this stream alone, under
+its overflow policy (latest ticker/orderbook per code, trades up to ``buffer_limit`` then the
+oldest dropped and counted in ``dropped``). Other streams and components of the hub keep flowing.
 
 Opening and closing block (a Thespian endpoint, a thread join): they run in the loop's default
 executor. A cancellation while a stream opens lets the opening finish in its thread, then closes it.

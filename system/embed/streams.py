@@ -3,8 +3,9 @@
 A stream is a consumer of its own, without an actor: a thread with its own Thespian endpoint
 (``ActorSystem.private()``) sends the registry its subscription (a ``SetSubscriptions``, like a
 component), receives ``EventFrames`` straight from the router, decodes them here and hands the
-events to a bounded queue or a callback. Its ``BatchAck`` is the router's credit for this
-stream only, so a slow reader slows its own buffer in the router (bounded, with its stated
+events to a bounded queue or a callback. The router's credit for this stream is Thespian's
+transport ACK, sent when this thread reads the next batch, which it does only once the last one
+is handed over: a slow reader slows its own buffer in the router (bounded, with its stated
 overflow policy) and nothing else. When the registry is restarted, the stream sends its set to
 the new one (it watches the hub's directory). ``close`` tells the registry it is gone, which
 releases its subscription.
@@ -22,7 +23,6 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from upbit_actors.messages import (
-    BatchAck,
     ComponentExited,
     EventFrames,
     Gap,
@@ -137,10 +137,7 @@ class EventStream:
                 if self._callback is not None:
                     self._callback(event)
                 else:
-                    self._put(event)
-            router = self._hub.directory.get("router")
-            if router is not None:  # the credit: only now may the router send the next batch
-                ctx.tell(router, BatchAck(count=msg.count, batch_id=msg.batch_id))
+                    self._put(event)  # waits while the queue is full: no next batch is read
         elif isinstance(msg, SubscriptionRejected):
             self.rejections.append(msg)
         elif isinstance(msg, StreamAlert):

@@ -1,10 +1,10 @@
-"""One consumer's outbox in the router: its buffer under its overflow policies, and the batch in
-flight.
+"""One consumer's outbox in the router: its buffer under its overflow policies, its batches in flight.
 
-Flow control: one batch per consumer is in flight at a time (acknowledged by ``BatchAck``), so a
-slow consumer grows its own bounded buffer instead of Thespian's transmit queue, which drops
-sends past ~1,050 queued (THESPIAN.md). An ack that never comes is assumed after the router's
-ack timeout. A slow consumer therefore never slows another one, the router's reading or the
+Flow control: at most ``CONSUMER_CREDIT`` batches per consumer are unacknowledged by Thespian's
+transport ACK (a consumer's process reads a batch only after handling the one before), so a slow
+consumer grows its own bounded buffer, not Thespian's transmit queue, which drops sends past
+~1,050 queued (THESPIAN.md). An ack that never comes is assumed after the ack timeout; a batch
+that cannot be delivered (the consumer is gone) is counted lost (``undelivered``). A slow consumer therefore never slows another one, the router's reading or the
 connection.
 
 Events wait in the buffer, in arrival order, while the consumer has a batch in flight. What
@@ -46,18 +46,14 @@ from upbit_actors.system.router.policy import BLOCK_HARD_LIMIT, resolve
 
 __all__ = ["CONSUMER_CREDIT", "LOSS_CODES", "PIPELINE_AT", "ComponentBuffer", "Outbox"]
 
-CONSUMER_CREDIT: int = 4
-"""Batches a consumer may have unacknowledged. With one, every new event waited for the ack of
-the batch in flight and latest-kind events were conflated whenever a second one of a code arrived
-meanwhile (0.76 of the frames reached one component at 5k frames/s); with four, batches pipeline
-(1.0 at 5k/s, and about half the conflation of two at 40k/s, measured 2026-12-05). Four per
-consumer stays far below Thespian's ~950 queued transmits even with dozens of consumers."""
+CONSUMER_CREDIT: int = 2
+"""Batches a consumer may have unacknowledged. The ACK comes when the consumer's process reads the
+batch, which it does once it handled the previous one: with two, one batch is being handled, one
+waits in its socket and the next is formed (conflated) in the router meanwhile."""
 PIPELINE_AT: int = 64
-"""Events waiting before a consumer that has a batch in flight gets another one. Fewer wait for
-the ack and then leave together: one Thespian message (~0.2 ms of CPU at each end) instead of one
-per routing pass, which at ten consumers was most of the router's work. They are not conflated
-meanwhile (credit is left); a consumer handles its batches one after the other, so an event
-that waits here for the ack would mostly have waited behind the batch in flight anyway."""
+"""Events waiting before a consumer that has a batch in flight gets another one: fewer wait and
+leave together, one Thespian message (~0.2 ms of CPU at each end) instead of one per routing
+pass (unconflated: credit is left)."""
 LOSS_CODES: int = 20
 """Codes listed in one ``Loss`` at most (the count is always complete)."""
 _CONFLATED = frozenset({"replaced", "throttled"})
@@ -250,6 +246,7 @@ class Outbox:
     """Batches this consumer may have unacknowledged."""
     _in_flight: dict[int, float] = field(factory=dict, init=False)
     """Batch id -> when it was sent."""
+    _flying: dict[int, tuple[Any, ...]] = field(factory=dict, init=False)  # batch id -> its events
     delivered: int = 0
     batches: int = 0
     ack_timeouts: int = 0
@@ -263,6 +260,7 @@ class Outbox:
         """Credit left for another batch (an overdue one counts as acknowledged)."""
         for batch_id in [b for b, sent in self._in_flight.items() if now - sent >= ack_timeout]:
             del self._in_flight[batch_id]
+            self._flying.pop(batch_id, None)
             self.ack_timeouts += 1
         return len(self._in_flight) < self.credit
 
@@ -281,15 +279,24 @@ class Outbox:
         """The next batch (items, losses not yet reported), now in flight under ``batch_id``."""
         events, dropped, losses = self.buffer.take(max_events)
         self._in_flight[batch_id] = now
+        self._flying[batch_id] = events
         self.delivered += len(events)
         self.batches += 1
         return events, dropped, losses
 
-    def done(self, batch_id: int | None) -> bool:
-        """Ack ``batch_id`` (None: the oldest in flight); False for a stale or repeated ack."""
+    def done(self, batch_id: int | None, delivered: bool = True, wall: float = 0.0) -> bool:
+        """Ack ``batch_id`` (None: the oldest in flight; not ``delivered``: its events are lost);
+        False for a stale or repeated ack."""
         if batch_id is None:
             batch_id = next(iter(self._in_flight), None)
-        return self._in_flight.pop(batch_id, None) is not None
+        events = self._flying.pop(batch_id, ())
+        if self._in_flight.pop(batch_id, None) is None:
+            return False
+        if not delivered:
+            self.delivered -= len(events)
+            for event in events:  # counted and reported like a policy's loss
+                self.buffer._lose(event.data_type, "undelivered", event, wall)
+        return True
 
     def ack_deadline(self, ack_timeout: float) -> float | None:
         """When the oldest unacknowledged batch stops holding back waiting events; None if none

@@ -252,11 +252,13 @@ class RoutingState:
         """One pass: at most one batch per ready component."""
         return [d for a in self.ready(now) if (d := self.take_batch(a, now)) is not None]
 
-    def batch_done(self, component: Any, batch_id: int | None = None) -> bool:
-        """The component handled its batch (``batch_id`` None: whatever is in flight). A stale or
+    def batch_done(self, component: Any, batch_id: int | None = None, *, delivered: bool = True,
+                   wall: float = 0.0) -> bool:
+        """The component's process took its batch (``batch_id`` None: whatever is in flight), or
+        it could not be delivered (``delivered`` False: its events are counted lost). A stale or
         repeated ack changes nothing and returns False."""
         comp = self._components.get(component_ref(component))
-        return comp is not None and comp.outbox.done(batch_id)
+        return comp is not None and comp.outbox.done(batch_id, delivered, wall)
 
     def next_deadline(self) -> float | None:
         """The earliest ack timeout of a component that has events waiting, or time a throttled

@@ -114,6 +114,21 @@ def test_outbox_one_batch_in_flight_and_ack_timeout() -> None:
     assert not box.done(1)  # the timed-out ack comes late: stale
 
 
+def test_a_batch_that_cannot_be_delivered_is_counted_lost_and_reported() -> None:
+    box = Outbox(ComponentBuffer(10), credit=2)
+    for n in range(3):
+        push(box.buffer, Ev(T.TRADE, "A", n))
+    box.take(1, 0.0, 10)
+    assert box.delivered == 3 and box.in_flight == 1
+    assert box.done(1, delivered=False, wall=7.0)
+    assert box.delivered == 0 and box.in_flight == 0
+    assert box.buffer.totals == {(T.TRADE, "undelivered"): 3} and box.buffer.dropped == 3
+    push(box.buffer, Ev(T.TRADE, "A", 9))
+    events, dropped, losses = box.take(2, 1.0, 10)
+    assert dropped == 3 and [(x.reason, x.count, x.codes) for x in losses] == [("undelivered", 3, ("A",))]
+    assert not box.done(1, delivered=False)  # reported once: a repeat changes nothing
+
+
 POLICIES = [None, Delivery(policy="drop_oldest", limit=3), Delivery(policy="drop_newest", limit=2),
             Delivery(policy="throttle", rate=10.0), Delivery(policy="block", limit=2),
             Delivery(policy="latest")]
