@@ -46,10 +46,9 @@ from upbit_actors.system.router.policy import BLOCK_HARD_LIMIT, resolve
 
 __all__ = ["CONSUMER_CREDIT", "LOSS_CODES", "PIPELINE_AT", "ComponentBuffer", "Outbox"]
 
-CONSUMER_CREDIT: int = 2
-"""Batches a consumer may have unacknowledged. The ACK comes when the consumer's process reads the
-batch, which it does once it handled the previous one: with two, one batch is being handled, one
-waits in its socket and the next is formed (conflated) in the router meanwhile."""
+CONSUMER_CREDIT: int = 3
+"""Batches a consumer may have unacknowledged (ACKed when its process reads one: after handling the
+one before). Ten components fed 6,100 frames/s: 39 conflated with two, none with three."""
 PIPELINE_AT: int = 64
 """Events waiting before a consumer that has a batch in flight gets another one: fewer wait and
 leave together, one Thespian message (~0.2 ms of CPU at each end) instead of one per routing

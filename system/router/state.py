@@ -249,8 +249,13 @@ class RoutingState:
                         losses=losses)
 
     def take_batches(self, now: float) -> list[Delivery]:
-        """One pass: at most one batch per ready component."""
-        return [d for a in self.ready(now) if (d := self.take_batch(a, now)) is not None]
+        """One pass: every batch the components' credit allows (a full batch of ``max_batch``
+        may leave more waiting)."""
+        out = []
+        for address in self.ready(now):
+            while (delivery := self.take_batch(address, now)) is not None:
+                out.append(delivery)
+        return out
 
     def batch_done(self, component: Any, batch_id: int | None = None, *, delivered: bool = True,
                    wall: float = 0.0) -> bool:
