@@ -8,8 +8,10 @@ in test_quiet.py.
 from __future__ import annotations
 
 import os
+import select
 import selectors
 import socket
+import threading
 
 import pytest
 from thespian.system.transport import TCPTransport as tcp_module
@@ -58,3 +60,40 @@ def test_a_bad_descriptor_raises_what_thespians_loop_handles() -> None:
     sel.register(r, selectors.EVENT_READ)
     with pytest.raises(ValueError):
         sel.select(0)
+
+
+def _message(payload: bytes) -> bytes:
+    return b"%d>" % len(payload) + payload
+
+
+@pytest.mark.parametrize("size", [17, 18, 5000, 300_000])
+def test_a_message_is_read_whole_and_never_past_its_end(size: int) -> None:
+    # Thespian reads 20 bytes first; the rest of the message is taken in the same step as far as
+    # the socket holds it, and the next message (a peer's own, after its ACK) stays for later.
+    first, second = _message(b"a" * size), _message(b"next")
+    a, b = socket.socketpair()
+    with a, b:
+        a.setblocking(False)
+        sender = threading.Thread(target=b.sendall, args=(first + second,))
+        sender.start()
+        got = b""
+        while not got:
+            select.select([a], [], [])
+            got = transport._whole(a, a.recv(20))
+        while len(got) < len(first):  # a message bigger than the socket's buffer: the loop's reads
+            select.select([a], [], [])
+            got += a.recv(len(first) - len(got))
+        sender.join()
+        assert got == first
+        assert a.recv(100) == second
+
+
+def test_the_rest_not_there_yet_or_no_header_leaves_the_first_read_alone() -> None:
+    a, b = socket.socketpair()
+    with a, b:
+        a.setblocking(False)
+        b.sendall(_message(b"x" * 50)[:30])
+        first = a.recv(20)
+        assert transport._whole(a, first) == first + _message(b"x" * 50)[20:30]
+        assert transport._whole(a, b"garbage without a size") == b"garbage without a size"
+        assert transport._whole(a, b"12x>abc") == b"12x>abc"
