@@ -21,7 +21,7 @@ Both changes together: ~245 us per message per process (-27 %).
 - every message and every ACK was read in two parts a loop turn apart: Thespian reads the first
   20 bytes (the ``<size>>`` header and a little), its ACKs are 21 bytes, so even an ACK took a
   second ``poll`` and pass. ``_whole`` reads the rest of the message that the socket holds in the
-  same step, never past its end: a round trip of two actors 590 -> 340 us (8 KB: 600 -> 310 us).
+  same step, never past its end: a round trip of two actors ~470-590 -> ~310-340 us.
 
 How: the same steps, with these changes. A send that completes moves straight on to the ACK wait
 (``_next_XMIT_3`` in the same turn). The loop's selector is ``_PollOnce``: one ``poll`` call per
