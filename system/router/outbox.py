@@ -3,9 +3,9 @@
 Flow control: at most ``CONSUMER_CREDIT`` batches per consumer are unacknowledged by Thespian's
 transport ACK (a consumer's process reads a batch only after handling the one before), so a slow
 consumer grows its own bounded buffer, not Thespian's transmit queue, which drops sends past
-~1,050 queued (THESPIAN.md). An ack that never comes is assumed after the ack timeout; a batch
-that cannot be delivered (the consumer is gone) is counted lost (``undelivered``). A slow consumer therefore never slows another one, the router's reading or the
-connection.
+~1,050 queued (THESPIAN.md), and never slows another consumer, the router or the connection. An
+ack that never comes is assumed after the ack timeout; a batch that cannot be delivered (the
+consumer is gone) is counted lost (``undelivered``).
 
 Events wait in the buffer, in arrival order, while the consumer has a batch in flight. What
 happens when it falls behind is the consumer's ``Delivery`` for the type (``system.router.policy``):
@@ -243,9 +243,8 @@ class Outbox:
     buffer: ComponentBuffer
     credit: int = CONSUMER_CREDIT
     """Batches this consumer may have unacknowledged."""
-    _in_flight: dict[int, float] = field(factory=dict, init=False)
-    """Batch id -> when it was sent."""
-    _flying: dict[int, tuple[Any, ...]] = field(factory=dict, init=False)  # batch id -> its events
+    _in_flight: dict[int, tuple[float, tuple[Any, ...]]] = field(factory=dict, init=False)
+    """Batch id -> when it was sent, and its events (counted lost if it cannot be delivered)."""
     delivered: int = 0
     batches: int = 0
     ack_timeouts: int = 0
@@ -257,9 +256,8 @@ class Outbox:
 
     def free(self, now: float, ack_timeout: float) -> bool:
         """Credit left for another batch (an overdue one counts as acknowledged)."""
-        for batch_id in [b for b, sent in self._in_flight.items() if now - sent >= ack_timeout]:
+        for batch_id in [b for b, (sent, _) in self._in_flight.items() if now - sent >= ack_timeout]:
             del self._in_flight[batch_id]
-            self._flying.pop(batch_id, None)
             self.ack_timeouts += 1
         return len(self._in_flight) < self.credit
 
@@ -277,8 +275,7 @@ class Outbox:
     def take(self, batch_id: int, now: float, max_events: int) -> tuple[tuple[Any, ...], int, tuple[Loss, ...]]:
         """The next batch (items, losses not yet reported), now in flight under ``batch_id``."""
         events, dropped, losses = self.buffer.take(max_events)
-        self._in_flight[batch_id] = now
-        self._flying[batch_id] = events
+        self._in_flight[batch_id] = (now, events)
         self.delivered += len(events)
         self.batches += 1
         return events, dropped, losses
@@ -288,10 +285,11 @@ class Outbox:
         False for a stale or repeated ack."""
         if batch_id is None:
             batch_id = next(iter(self._in_flight), None)
-        events = self._flying.pop(batch_id, ())
-        if self._in_flight.pop(batch_id, None) is None:
+        flying = self._in_flight.pop(batch_id, None)
+        if flying is None:
             return False
         if not delivered:
+            events = flying[1]
             self.delivered -= len(events)
             for event in events:  # counted and reported like a policy's loss
                 self.buffer._lose(event.data_type, "undelivered", event, wall)
@@ -302,7 +300,7 @@ class Outbox:
         wait for credit."""
         if not self.behind or not len(self.buffer):
             return None
-        return min(self._in_flight.values()) + ack_timeout
+        return min(sent for sent, _ in self._in_flight.values()) + ack_timeout
 
     def status(self) -> dict[str, Any]:
         buffer = self.buffer
