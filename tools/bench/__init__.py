@@ -15,6 +15,7 @@ HELP = "run a benchmark and print its figures"
 
 BENCHMARKS: dict[str, str] = {
     "codec": "upbit_actors.tools.bench.codec",
+    "hop": "upbit_actors.tools.bench.hop",
     "sim": "upbit_actors.tools.bench.sim",
     "pipeline": "upbit_actors.tools.bench.pipeline",
 }
