@@ -5,8 +5,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import select
+import shutil
 import socket
+import ssl
 import struct
+import subprocess
 import threading
 import time
 
@@ -32,8 +35,9 @@ def frame(opcode: int, payload: bytes, fin: bool = True) -> bytes:
 class RawServer:
     """Accepts one client, answers the upgrade (or an HTTP status), then runs ``script(conn)``."""
 
-    def __init__(self, script, status: int = 101) -> None:
+    def __init__(self, script, status: int = 101, tls: ssl.SSLContext | None = None) -> None:
         self.listener = socket.create_server(("127.0.0.1", 0))
+        self.tls = tls
         self.port = self.listener.getsockname()[1]
         self.script = script
         self.status = status
@@ -43,6 +47,8 @@ class RawServer:
 
     def _run(self) -> None:
         conn, _ = self.listener.accept()
+        if self.tls is not None:
+            conn = self.tls.wrap_socket(conn, server_side=True)
         with conn:
             request = b""
             while b"\r\n\r\n" not in request:
@@ -183,3 +189,44 @@ def test_connect_refused_and_repr_hides_headers():
     with pytest.raises(LinkError):
         link.open()
     assert "SECRET" not in repr(link)
+
+
+@pytest.fixture
+def tls_pair(tmp_path, monkeypatch):
+    """A self-signed certificate for 127.0.0.1, trusted by websocket-client for this test only."""
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is not installed")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
+                    "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key),
+                    "-out", str(cert)], check=True, capture_output=True)
+    monkeypatch.setenv("WEBSOCKET_CLIENT_CA_BUNDLE", str(cert))
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    return context
+
+
+def test_tls_bulk_reads_never_leave_decrypted_bytes_where_select_cannot_see_them(tls_pair):
+    # Upbit is wss://. Bytes TLS has decrypted into its own buffer do not wake select: a read that
+    # stopped with some left there would stall until the server sent more (THESPIAN.md). Each
+    # read asks for more than a TLS record holds (CHUNK), so a read capped at max_frames leaves
+    # only encrypted bytes, in the kernel, where select sees them.
+    payloads = [b'{"type":"trade","n":%d}' % i for i in range(3000)] + [b"y" * 70000]
+
+    def burst(conn, _server):
+        conn.sendall(b"".join(frame(2, p) for p in payloads))
+        time.sleep(1.5)
+
+    server = RawServer(burst, tls=tls_pair)
+    link = WsLink(f"wss://127.0.0.1:{server.port}/", timeout=5)
+    try:
+        link.open()
+        got, end = [], time.monotonic() + 5
+        while len(got) < len(payloads) and time.monotonic() < end:
+            select.select([link.fileno()], [], [], 0.5)
+            got += link.read_available(max_frames=50).frames
+            assert link._ws.sock.pending() == 0  # nothing left where select cannot see it
+        assert got == payloads
+    finally:
+        link.close()
+        server.close()
