@@ -22,7 +22,8 @@ __all__ = ["CHUNK", "FrameParser", "Parsed", "OP_BINARY", "OP_CLOSE", "OP_CONT",
            "OP_TEXT"]
 
 CHUNK = 262_144
-"""Bytes asked of the kernel per read."""
+"""Bytes asked of the kernel per read. More than a TLS record's 16 KB, so a read over TLS never
+leaves decrypted bytes in the SSL buffer, where select would not see them (THESPIAN.md)."""
 
 OP_CONT, OP_TEXT, OP_BINARY, OP_CLOSE, OP_PING, OP_PONG = 0x0, 0x1, 0x2, 0x8, 0x9, 0xA
 _DATA = (OP_TEXT, OP_BINARY)
