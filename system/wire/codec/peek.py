@@ -17,6 +17,9 @@ fact                            read from
 ``sequential_id`` (trade)       ``sequential_id`` / ``sid``
 ==============================  ==============================================================
 
+Tickers and trades written as Upbit writes them (``{"type":"ticker","code":"...`` or the SIMPLE
+spelling) are read by search instead (``_scan``: ~1 us a ticker instead of ~3), without checking
+the rest of the JSON: a broken one is counted as undecodable by its consumer's decoder, not here.
 Anything else (a ``*_LIST`` array, an error or status frame, a value of the wrong type, a NUL
 byte) makes ``peek`` answer None, and ``peek_slow`` decodes the frame to get the same facts
 (``Peek.event`` then holds the event, and a frame holding several events is split into one
@@ -81,10 +84,46 @@ _SNAP = StreamType.SNAPSHOT.value
 _loads = orjson.loads
 
 
+_FAST = tuple(  # (start of the frame, stream type key, sequential id key) as Upbit writes them
+    (b'{"%s":"%s","%s":"' % (keys[0].encode(), data_type.value.encode(), keys[1].encode()), data_type,
+     b'"%s":"' % keys[2].encode(), b'"%s":' % keys[6].encode())
+    for keys in (_DEFAULT, _SIMPLE) for data_type in (DataType.TICKER, DataType.TRADE)
+)
+
+
+def _scan(frame: bytes) -> Peek | None:
+    """Tickers and trades, nearly all the traffic, as Upbit writes them (type and code first):
+    the facts are found with a few searches instead of parsing ~30 numbers (~1 us instead of
+    ~3 us a ticker). None when the frame is anything else (then ``peek`` parses it)."""
+    for start, data_type, st_key, sid_key in _FAST:
+        if frame.startswith(start):
+            break
+    else:
+        return None
+    head = len(start)
+    end = frame.find(b'"', head)
+    at = frame.rfind(st_key)
+    if end <= head or at < 0 or SEPARATOR in frame or 92 in frame[head:end]:  # 92: a backslash
+        return None
+    at += len(st_key)
+    stream_type = StreamType.SNAPSHOT if frame.startswith(b'SNAPSHOT"', at) else StreamType.REALTIME
+    item = Peek(frame, data_type, frame[head:end].decode(), stream_type)
+    if data_type is DataType.TRADE:
+        at = frame.find(sid_key)
+        stop = frame.find(b",", at) if at >= 0 else -1
+        digits = frame[at + len(sid_key):stop] if stop > 0 else b""
+        if not digits.isdigit():
+            return None
+        item.sequential_id = int(digits)
+    return item
+
+
 def peek(frame: bytes) -> Peek | None:
     """The routing facts of a single-event data frame; None when it is anything else (a list,
     an error or status frame, not JSON, a value of the wrong type): ``peek_slow`` then says."""
     try:
+        if frame.__class__ is bytes and (found := _scan(frame)) is not None:
+            return found
         data = _loads(frame)
         if data.__class__ is not dict or SEPARATOR in frame:
             return None

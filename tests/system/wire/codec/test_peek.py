@@ -56,3 +56,45 @@ def test_a_list_frame_is_split_into_one_frame_per_event() -> None:
     for item in items:
         assert decode(item.frame) == [item.event]
     assert items[1].stream_type is StreamType(DEFAULT_FRAMES["trade"]["stream_type"])
+
+
+def _parsed(frame: bytes) -> Peek | None:
+    """What ``peek`` answers when it parses the frame (its search for tickers and trades off)."""
+    from upbit_actors.system.wire.codec import peek as module
+
+    saved, module._scan = module._scan, lambda _frame: None
+    try:
+        return module.peek(frame)
+    finally:
+        module._scan = saved
+
+
+@pytest.mark.parametrize("simple", [False, True], ids=["DEFAULT", "SIMPLE"])
+@pytest.mark.parametrize("stream_type", ["SNAPSHOT", "REALTIME"])
+@pytest.mark.parametrize("name", ["ticker", "trade"])
+def test_the_search_finds_what_parsing_finds(name: str, stream_type: str, simple: bool) -> None:
+    data = {**DEFAULT_FRAMES[name], "stream_type": stream_type}
+    if name == "trade":
+        data["sequential_id"] = 2**60 + 7
+    frame = orjson.dumps(to_simple(data) if simple else data)
+    from upbit_actors.system.wire.codec.peek import _scan
+
+    found, parsed = _scan(frame), _parsed(frame)
+    assert found is not None and parsed is not None
+    assert [getattr(found, f) for f in FACTS] == [getattr(parsed, f) for f in FACTS]
+
+
+@pytest.mark.parametrize("frame", [
+    b'{"type":"ticker","code":"KRW-\\"BTC","stream_type":"REALTIME"}',  # an escape in the code
+    b'{"type":"ticker","code":"KRW-BTC"}',  # no stream type
+    b'{"type":"trade","code":"KRW-BTC","sequential_id":null,"stream_type":"REALTIME"}',
+    b'{"type":"trade","code":"KRW-BTC","stream_type":"REALTIME"}',  # no trade id
+    b'{"type":"ticker","code":"KRW-BTC","stream_type":"REALTIME"}\x00{"type":"ticker"}',
+    b'{"code":"KRW-BTC","type":"ticker","stream_type":"REALTIME"}',  # another key order
+])
+def test_frames_the_search_cannot_vouch_for_are_parsed(frame: bytes) -> None:
+    from upbit_actors.system.wire.codec.peek import _scan
+
+    assert _scan(frame) is None
+    parsed = _parsed(frame)
+    assert peek(frame) is parsed or [getattr(peek(frame), f) for f in FACTS] == [getattr(parsed, f) for f in FACTS]
