@@ -289,7 +289,8 @@ class Supervisor(RootActor):
         self._begin_stop()
 
     def _begin_stop(self) -> None:
-        """Components first, then the other children (``system.supervisor.shutdown``)."""
+        """Components first, then the connections, then the other children
+        (``system.supervisor.shutdown``)."""
         if self._stop.begin():
             for address in self._components.addresses():
                 self.send(address, ActorExitRequest())
@@ -297,11 +298,13 @@ class Supervisor(RootActor):
             self._stop_progress()
 
     def _stop_progress(self, waited: str = "") -> None:
-        for step in self._stop.progress(bool(self._components), bool(self._children), waited):
-            if step is StopStep.STOP_CHILDREN:
-                for address in self._children.values():
+        connections = [a for role, a in self._children.items() if role.startswith("connection.")]
+        for step in self._stop.progress(bool(self._components), bool(self._children), waited,
+                                        connections_left=bool(connections)):
+            if step is not StopStep.DONE:  # the connections first, then every child still there
+                for address in connections if step is StopStep.STOP_CONNECTIONS else self._children.values():
                     self.send(address, ActorExitRequest())
-                self.schedule(STOP_WAIT, "stop:children")
+                self.schedule(STOP_WAIT, "stop:" + step.value.removeprefix("stop_"))  # the phase's wait
             else:  # done
                 lingering = list(self._children) + [f"component:{n}" for n in self._components.names()]
                 if self._stop_asker is not None:

@@ -39,13 +39,17 @@ def test_a_crash_loop_escalates() -> None:
     assert [(o.restart, o.escalate) for o in outcomes] == [(True, False), (True, False), (False, True)]
 
 
-def test_stop_order_components_first_then_children() -> None:
+def test_stop_order_components_first_then_connections_then_children() -> None:
     order = StopOrder()
     assert order.begin() and not order.begin()
-    assert order.progress(components_left=True, children_left=True) == []
-    assert order.progress(components_left=False, children_left=True) == [StopStep.STOP_CHILDREN]
+    assert order.progress(components_left=True, children_left=True, connections_left=True) == []
+    assert order.progress(False, True, connections_left=True) == [StopStep.STOP_CONNECTIONS]
+    assert order.progress(False, True, connections_left=True) == []  # the router waits for them
+    assert order.progress(False, True, waited="connections", connections_left=True) == [StopStep.STOP_CHILDREN]
     assert order.progress(False, True, waited="children") == [StopStep.DONE]
     assert order.phase is StopPhase.DONE
     quick = StopOrder()
     quick.begin()
-    assert quick.progress(False, False) == [StopStep.STOP_CHILDREN, StopStep.DONE]
+    assert quick.progress(False, False) == [StopStep.STOP_CONNECTIONS, StopStep.STOP_CHILDREN, StopStep.DONE]
+    assert all(StopPhase(step.value.removeprefix("stop_")) for step in (StopStep.STOP_CONNECTIONS,
+                                                                       StopStep.STOP_CHILDREN))
