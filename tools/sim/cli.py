@@ -62,6 +62,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--language", choices=("ko", "en"), default=d.language)
     parser.add_argument("--number-style", choices=("wire", "plain"), default=d.number_style)
     parser.add_argument("--no-compression", action="store_true", help="refuse permessage-deflate")
+    parser.add_argument("--tape", type=int, default=d.tape, metavar="EVENTS",
+                        help="benchmarks: record EVENTS market events once, replay their tickers and "
+                        "trades re-stamped (cheaper per frame; books and candles stand still); 0 = live")
+    parser.add_argument("--wait-above", type=int, default=d.wait_above, metavar="BYTES",
+                        help="benchmarks: make no frames while a connection has more than BYTES "
+                        "waiting (a reader's own top rate); 0 = never wait, as Upbit")
 
 
 def config_from_args(args: argparse.Namespace) -> SimConfig:
@@ -76,7 +82,7 @@ def config_from_args(args: argparse.Namespace) -> SimConfig:
         handshake_ban_after=args.handshake_ban_after, message_limits=limits, rate_excess=args.rate_excess,
         access_key=args.access_key, secret_key=args.secret_key, reject_reused_nonce=args.reject_reused_nonce,
         auth_failure=args.auth_failure, language=args.language, number_style=args.number_style,
-        compression=None if args.no_compression else "deflate",
+        compression=None if args.no_compression else "deflate", tape=args.tape, wait_above=args.wait_above,
     )
 
 

@@ -76,6 +76,13 @@ class SimConfig:
     served between bursts. Bursts start as soon as a few frames are owed (``fanout.WAKE_FRAMES``)."""
     trade_share: float = 0.6
     """Share of market events that are trades; the rest are order book changes."""
+    tape: int = 0
+    """Tape mode for benchmarks (:mod:`tools.sim.tape`): record this many market events once and
+    replay their tickers and trades re-stamped; 0: every frame from the live model."""
+    wait_above: int = 0
+    """Benchmarks: bytes waiting to any one connection above which the market makes no frames
+    (the highest rate a reader takes, not a cut-off slow consumer); 0: never waits, as the real
+    server does not (it cuts the client off past ``max_write_buffer``)."""
     idle_timeout: float = IDLE_TIMEOUT
     """See :data:`IDLE_TIMEOUT`; ``None`` or 0 disables it."""
     status_up_interval: float = STATUS_UP_INTERVAL

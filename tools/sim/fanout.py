@@ -24,11 +24,12 @@ from upbit_actors.tools.sim.encode import encode
 from upbit_actors.tools.sim.faults import Faults
 from upbit_actors.tools.sim.market import MarketModel
 from upbit_actors.tools.sim.outbox import Outbox
-from upbit_actors.tools.sim.pacer import Pacer
+from upbit_actors.tools.sim.pacer import MIN_DELAY, Pacer
 from upbit_actors.tools.sim.private import PrivateEvent
 from upbit_actors.tools.sim.protocol import Subscribe
 from upbit_actors.tools.sim.routes import ALL_CODES, Route, describe, expand, without_code
 from upbit_actors.tools.sim.stats import Stats
+from upbit_actors.tools.sim.tape import Tape
 from upbit_actors.tools.sim.writers import Writer, writer
 
 __all__ = ["WAKE_FRAMES", "Fanout"]
@@ -70,11 +71,15 @@ class Fanout(Outbox):
         """(type, code) -> routes receiving REALTIME now; cleared whenever a set changes."""
         self._trade_routes: dict[str, TradeRoutes] = {}
         """code -> its trade and ticker routes; cleared with ``_targets_cache``."""
+        self.tape = Tape(config.tape) if config.tape else None
+        """Tape mode (``tools.sim.tape``): recorded tickers and trades, re-stamped; None: live."""
 
     def _changed(self) -> None:
         """A subscription set, an active route or a format changed: routing caches are stale."""
         self._targets_cache.clear()
         self._trade_routes.clear()
+        if self.tape is not None:
+            self.tape.discard()  # recorded for routes that changed
 
     def set_format(self, conn: SimConnection, fmt: str) -> None:
         """Set the format of the whole connection (SPEC §2 format object, §2.1 rule 4)."""
@@ -181,6 +186,8 @@ class Fanout(Outbox):
         now = self.clock()
         stalled = self.faults.data_stalled(now)
         budget = self.pacer.take(now, cfg.burst_frames)
+        if budget and cfg.wait_above and self._backed_up():
+            return MIN_DELAY  # a reader is behind: no frames (the pacer forgives the backlog)
         if budget:
             self.pacer.spend(self._burst_events(budget, stalled))
         now = self.clock()
@@ -195,12 +202,20 @@ class Fanout(Outbox):
         self.flush()
         return self.pacer.delay(self.clock(), WAKE_FRAMES, cfg.tick_interval)
 
+    def _backed_up(self) -> bool:
+        """Some connection has more than ``wait_above`` bytes waiting in its transport."""
+        limit = self.config.wait_above
+        return any(c.ws.transport.get_write_buffer_size() > limit for c in self.connections.values()
+                   if c.ws.transport is not None)
+
     def _burst_events(self, budget: int, stalled: bool) -> int:
         """Step the market until ``budget`` frames are made; each event is stamped when made.
 
         The hot loop: a trade's ticker and trade frames are written once per format and the
         same bytes appended to each subscriber (flushed by :meth:`tick`).
         """
+        if self.tape is not None:  # recorded frames, re-stamped (recorded first if routes changed)
+            return budget if stalled else self.tape.play(budget, self.market, self._routes_of, self.clock)
         clock, step, table = self.clock, self.market.step, self._trade_routes
         states, start_ms = self.market.states, self.market.start_ms
         spent = 0
@@ -214,9 +229,7 @@ class Fanout(Outbox):
             kind, code, cost = step(ts)
             spent += cost
             if kind == "trade" and not stalled:
-                routes = table.get(code)
-                if routes is None:
-                    routes = table[code] = self._routes_of_trades(code)
+                routes = table.get(code) or self._routes_of(code)
                 if routes:
                     state = states[code]
                     for write, kind, conns in routes:
@@ -225,6 +238,12 @@ class Fanout(Outbox):
                             conn.pending.append(data)
                             conn.pending_kinds.append(kind)
         return spent
+
+    def _routes_of(self, code: str) -> TradeRoutes:
+        routes = self._trade_routes.get(code)
+        if routes is None:
+            routes = self._trade_routes[code] = self._routes_of_trades(code)
+        return routes
 
     def _routes_of_trades(self, code: str) -> TradeRoutes:
         """(writer, kind, subscribers) per format of the trade and ticker streams of ``code``."""
