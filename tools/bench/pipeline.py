@@ -3,7 +3,10 @@
 Four readers, each subscribed to ticker and trade of the same ``--markets`` codes, each fed by
 its own simulator process (``pipeline_sim``: its CPU is not counted and it does not share the
 bench's GIL; while one reader is measured the other simulators are at rate 0, so the other trees
-sit idle):
+sit idle). The simulators replay a tape of their market (``tools.sim.tape``, ~1-2 us per frame;
+``--live-sim``: the live model, ~11 us) and make no frames while a reader has more than 1 MiB
+waiting, so at ``max`` each reader takes what it can, and the reader, not its simulator on the
+same two cores, sets the figure:
 
 - ``baseline``  a bare websocket-client + orjson loop in its own process (``pipeline_bare``);
 - ``component`` one ``ProbeComponent`` in a ``Hub`` (``components``);
@@ -79,6 +82,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--member", action="store_true",
                         help="add 'member': one component on a member system of a leader hub, fed "
                              "across the convention on loopback (pipeline_member; issue 15)")
+    parser.add_argument("--live-sim", action="store_true",
+                        help="the simulator's live market for every frame, not its tape (pipeline_sim.TAPE): "
+                        "~11 us of its CPU per frame on the readers' two cores")
     parser.add_argument("--tree-logs", help="directory for the trees' log files, kept (default: a "
                         "temporary one, removed once its records are counted)")
 
@@ -109,12 +115,12 @@ def _start(stack: contextlib.ExitStack, s: argparse.Namespace, logs: str) -> lis
     """Five simulators and five readers (the fifth: one component beside a slow one, issue 16),
     each stopped by the stack whatever happens; each tree logs to ``logs/<reader>.log``."""
     from upbit_actors.tools.bench.pipeline_readers import BareReader, ComponentReader, StreamReader
-    from upbit_actors.tools.bench.pipeline_sim import SimProcess
+    from upbit_actors.tools.bench.pipeline_sim import TAPE, SimProcess
     from upbit_actors.tools.bench.pipeline_steps import wait_flowing
 
     sims = []
     for _ in range(6 if s.member else 5):
-        sim = SimProcess(s.markets)
+        sim = SimProcess(s.markets, tape=0 if s.live_sim else TAPE)
         stack.callback(sim.stop)
         sims.append(sim.start())
     codes = sims[0].codes()
@@ -218,7 +224,7 @@ def run(args: argparse.Namespace) -> int:
     load_start = [round(x, 2) for x in os.getloadavg()]
     print(f"bench pipeline: {s.markets} codes x {'+'.join(s.types)}; {s.seconds} s per step after "
           f"{s.warmup} s; rates {', '.join(labels)} (max = {s.max_rate:.0f} asked); one simulator "
-          f"process per reader, not counted; load average {load_start} on {os.cpu_count()} CPUs", flush=True)
+          f"process per reader ({'live market' if s.live_sim else 'taped market'}), not counted; load average {load_start} on {os.cpu_count()} CPUs", flush=True)
     began = time.monotonic()
     with contextlib.ExitStack() as outer:
         logs = args.tree_logs or outer.enter_context(tempfile.TemporaryDirectory(prefix="bench-pipeline-"))
@@ -241,6 +247,7 @@ def run(args: argparse.Namespace) -> int:
         "config": {"markets": s.markets, "types": list(s.types), "seconds": s.seconds, "warmup": s.warmup,
                    "rates": labels, "max_rate": s.max_rate, "components": s.components,
                    "lost_rate": s.lost_rate, "memory_events": s.memory_events, "quick": s.quick,
+                   "simulator": "live" if s.live_sim else "tape",
                    "cpus": os.cpu_count(), "load_average": {"start": load_start, "end": load_end}},
         "summary": summary,
         "readers": {name: {"steps": rows, "processes": figures["processes"][name]}

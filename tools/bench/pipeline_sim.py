@@ -13,16 +13,26 @@ from typing import Any
 
 from upbit_actors.tools.sim.process import SimProcess as BaseSimProcess
 
-__all__ = ["SimProcess"]
+__all__ = ["TAPE", "WAIT_ABOVE", "SimProcess"]
+
+TAPE = 20_000
+"""Market events on the simulator's tape (``tools.sim.tape``): its tickers and trades are recorded
+once and replayed re-stamped, ~1-2 us per frame instead of ~11 us live, so the reader measured,
+not the simulator beside it on the same two cores, sets the top rate (the exchange is on
+another machine). 0: the live market."""
+WAIT_ABOVE = 1 << 20
+"""Bytes waiting to a connection above which the simulator makes no frames: at 'max' each reader
+takes what it can, instead of being cut off as a slow consumer."""
 
 
 class SimProcess(BaseSimProcess):
     """The bench's simulator: no idle timeout, no message or handshake limits (the bench is not
     testing those), the market frozen (rate 0) until asked."""
 
-    def __init__(self, markets: int) -> None:
+    def __init__(self, markets: int, tape: int = TAPE) -> None:
         super().__init__(["--rate", "0", "--markets", str(markets), "--idle-timeout", "0",
-                          "--message-limits", "", "--handshake-limit", "0"])
+                          "--message-limits", "", "--handshake-limit", "0",
+                          *(["--tape", str(tape), "--wait-above", str(WAIT_ABOVE)] if tape else [])])
         self.markets = markets
 
     def _call(self, path: str, body: dict | None = None, timeout: float = 10.0) -> Any:
