@@ -2,7 +2,8 @@
 
 A separate process keeps the simulator's CPU out of the figures and off the bench's GIL. It is
 ``upbit-actors sim`` bound to 127.0.0.1 on free ports, with no idle timeout, no message or
-handshake limits (the bench is not testing those) and the market frozen (rate 0) until asked.
+handshake limits (the bench is not testing those) and the market frozen (rate 0) until asked;
+it replays a tape (``TAPE``) and waits for a reader behind by more than ``WAIT_ABOVE``.
 ``stop`` ends it by its pid (SIGTERM, then SIGKILL), never by name.
 """
 
@@ -16,10 +17,10 @@ from upbit_actors.tools.sim.process import SimProcess as BaseSimProcess
 __all__ = ["TAPE", "WAIT_ABOVE", "SimProcess"]
 
 TAPE = 20_000
-"""Market events on the simulator's tape (``tools.sim.tape``): its tickers and trades are recorded
-once and replayed re-stamped, ~1-2 us per frame instead of ~11 us live, so the reader measured,
-not the simulator beside it on the same two cores, sets the top rate (the exchange is on
-another machine). 0: the live market."""
+"""Market events on the simulator's tape (``tools.sim.tape``): its tickers and trades are
+recorded once and replayed re-stamped, ~3 us of its CPU per frame instead of ~12 us live, so
+the reader measured, not the simulator beside it on the same two cores, sets the top rate (the
+exchange is on another machine). 0: the live market."""
 WAIT_ABOVE = 1 << 20
 """Bytes waiting to a connection above which the simulator makes no frames: at 'max' each reader
 takes what it can, instead of being cut off as a slow consumer."""

@@ -60,6 +60,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--markets", type=int, default=20, help="synthetic KRW codes (default %(default)s)")
     parser.add_argument("--number-style", choices=("wire", "plain"), default="wire")
     parser.add_argument("--format", default="DEFAULT", choices=("DEFAULT", "SIMPLE", "JSON_LIST", "SIMPLE_LIST"))
+    parser.add_argument("--tape", type=int, default=0, metavar="EVENTS",
+                        help="the simulator replays a tape of EVENTS market events (tools.sim.tape) "
+                             "instead of its live market (default 0: live); books and candles then "
+                             "stand still and the rate is tickers and trades only")
     parser.add_argument("--tolerance", type=float, default=0.95, help="delivered/asked to call it sustained")
     parser.add_argument("--stop-after-failures", type=int, default=2,
                         help="next reader count after this many unsustained rates")
@@ -237,7 +241,7 @@ def run(args: argparse.Namespace) -> int:
     rates = [float(r) for r in args.rates.split(",") if r]
     counts = [int(n) for n in args.readers.split(",") if n]
     config = SimConfig(rate=0.0, markets=args.markets, number_style=args.number_style, handshake_limit=0,
-                       idle_timeout=0, message_limits=(), control_port=None)
+                       idle_timeout=0, message_limits=(), control_port=None, tape=args.tape)
     codes = synthetic_codes(args.markets)
     request = [{"ticket": "bench"}, *({"type": t, "codes": codes, "is_only_realtime": True} for t in _TYPES),
                {"format": args.format}]

@@ -1,9 +1,10 @@
 """Tape mode: tickers and trades recorded once, then replayed with fresh stamps (benchmarks).
 
-Why: at its top rate the live market costs the simulator ~11 us per frame (the model's step,
-the writers, the framing), most of a core on a 2-core machine, so a benchmark's reader shared
-the machine with a producer as hungry as itself; the real exchange is on another machine. A tape
-plays the same frames for ~1-2 us each, and the reader under test gets the CPU.
+Why: the live market costs the simulator ~12 us of CPU per frame (the model's step, the
+writers, the framing; ``upbit-actors bench sim``), most of a core at 60-80k frames/s on a 2-core
+machine, so a benchmark's reader shared the machine with a producer as hungry as itself; the
+real exchange is on another machine. A tape plays the same frames for ~3 us each (``bench sim
+--tape``), and the reader under test gets the CPU.
 
 How: :meth:`Tape.record` steps the market model ``events`` times, exactly as the live path does,
 and keeps each trade's ticker and trade frames, as the writers made them, for every route that
@@ -14,7 +15,8 @@ replays them in a loop, each frame stamped when it is made, as the live path sta
   code's previous trade; ``sequential_id`` is ``trade_timestamp * 10000 + n`` (n counts trades of
   the code in the same millisecond), as the live model and Upbit make it (SPEC §3.2);
 - prices, sizes and the day's figures repeat with the loop; ``trade_date`` and ``trade_time``
-  keep the recorded ones; order books and candles stand still (only the live model moves them).
+  keep the recorded ones; order books and candles stand still (only the live model moves them),
+  so the rate is made of tickers and trades only (the live rate counts books and candles too).
 
 A subscription, route or format change throws the tape away; the next burst records a new one
 (~0.3 s for 20,000 events). Off by default (``tape`` 0): every frame from the live model.
