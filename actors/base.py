@@ -18,6 +18,7 @@ ever logs message class names.
 from __future__ import annotations
 
 import logging
+import math
 import os
 import time
 import traceback
@@ -102,6 +103,8 @@ class BaseActor(ActorTypeDispatcher):
         self.drops = 0
         """Items dropped by the subclass's overflow policy; reported in ``ActorStatus.drops``."""
         self._generations: dict[str, int] = {}
+        self._due: dict[str, float] = {}
+        """Purpose -> deadline of its pending tick, when ``schedule_by`` set it."""
         self._failed_once = False
         self._stopped = False
 
@@ -170,13 +173,25 @@ class BaseActor(ActorTypeDispatcher):
 
         Returns the generation carried by the tick.
         """
+        self._due.pop(purpose, None)
         generation = self._generations.get(purpose, 0) + 1
         self._generations[purpose] = generation
         self.wakeupAfter(timedelta(seconds=seconds), Tick(purpose=purpose, generation=generation))
         return generation
 
+    def schedule_by(self, deadline: float | None, purpose: str, now: float) -> None:
+        """Call ``on_tick(purpose)`` just after ``deadline`` (``time.monotonic``; None: never).
+        A pending tick of ``purpose`` due no later is kept: on a hot path (the router, every
+        message) a timer per call would pile up thousands of Thespian wakeups to deliver."""
+        if deadline is None:
+            self.cancel(purpose)
+        elif self._due.get(purpose, math.inf) > deadline:
+            self.schedule(max(0.0, deadline - now) + 0.001, purpose)
+            self._due[purpose] = deadline
+
     def cancel(self, purpose: str) -> None:
         """Make the pending tick of ``purpose`` stale (it still arrives, and is ignored)."""
+        self._due.pop(purpose, None)
         if purpose in self._generations:
             self._generations[purpose] += 1
 
@@ -187,6 +202,7 @@ class BaseActor(ActorTypeDispatcher):
         elif self._generations.get(tick.purpose) != tick.generation:
             self.stale_ticks += 1
         else:
+            self._due.pop(tick.purpose, None)
             self.on_tick(tick.purpose)
 
     def on_tick(self, purpose: str) -> None:

@@ -180,11 +180,7 @@ class LimiterActor(BaseActor):
         if admitted:
             self._checkpoint()
         deadlines = [d for d in (self.limiter.next_deadline(), self.rest.next_deadline()) if d is not None]
-        deadline = min(deadlines) if deadlines else None
-        if deadline is None:
-            self.cancel("poll")
-        else:
-            self.schedule(max(0.0, deadline - now) + 0.001, "poll")
+        self.schedule_by(min(deadlines, default=None), "poll", now)
 
     def _checkpoint(self) -> None:
         supervisor = self.directory.get("supervisor") if self.directory else None

@@ -129,11 +129,7 @@ class RegistryActor(MarketsMixin, BaseActor):
         supervisor = self.directory.get("supervisor") if self.directory else None
         if supervisor is not None:
             self.send(supervisor, Checkpoint(role=self.role or "registry", state=book.snapshot()))
-        deadline = book.next_deadline()
-        if deadline is None:
-            self.cancel("merge")
-        else:
-            self.schedule(max(0.0, deadline - now) + 0.001, "merge")
+        self.schedule_by(book.next_deadline(), "merge", now)
         self._markets_after_change(now)
 
     def status_details(self) -> dict[str, Any]:

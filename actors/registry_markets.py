@@ -132,7 +132,4 @@ class MarketsMixin:
         if query is not None and router is not None:
             self.send(router, SnapshotQuery(check=query[0], keys=query[1]))
         deadlines = [d for d in (self.markets.next_deadline(), self.snapshots.next_deadline()) if d is not None]
-        if deadlines:
-            self.schedule(max(0.0, min(deadlines) - now) + 0.001, "markets")
-        else:
-            self.cancel("markets")
+        self.schedule_by(min(deadlines, default=None), "markets", now)

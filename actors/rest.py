@@ -91,11 +91,7 @@ class RestActor(BaseActor):
         request = self.calls.ask(now) if self._limiter is not None else None
         if request is not None:
             self.send(self._limiter, request)
-        deadline = self.calls.next_deadline()
-        if deadline is None:
-            self.cancel("permit")
-        else:
-            self.schedule(max(0.0, deadline - now) + 0.001, "permit")
+        self.schedule_by(self.calls.next_deadline(), "permit", now)
 
     def status_details(self) -> dict[str, Any]:
         return {"rest_url": self.client.base_url if self.client else None, "waiting": len(self.calls),

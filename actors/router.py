@@ -206,11 +206,7 @@ class RouterActor(RouterGaps, BaseActor):
             self.send(self.directory.get("supervisor"), StreamAlert(
                 endpoint=data_type.endpoint, kind="consumer_behind",
                 detail=f"{name}: {data_type.value} events wait past its limit"))
-        deadline = state.next_deadline()
-        if deadline is None:
-            self.cancel("flush")
-        else:
-            self.schedule(max(0.0, deadline - now) + 0.001, "flush")
+        self.schedule_by(state.next_deadline(), "flush", now)
 
     @staticmethod
     def _frames_of(delivery: Delivery, payloads: dict[tuple[int, ...], bytes]) -> EventFrames:

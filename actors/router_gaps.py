@@ -96,11 +96,7 @@ class RouterGaps:
         self._flush()
 
     def _gaps_arm(self, now: float) -> None:
-        deadline = self.gaps.next_deadline()
-        if deadline is None:
-            self.cancel("gaps")
-        else:
-            self.schedule(max(0.0, deadline - now) + 0.001, "gaps")
+        self.schedule_by(self.gaps.next_deadline(), "gaps", now)
 
     def gaps_status(self) -> dict[str, Any]:
         return self.gaps.status() if self.gaps is not None else {}

@@ -80,6 +80,9 @@ class Probe(BaseActor):
             value = os.getpid()
         elif action == "schedule":
             value = self.schedule(*arg)
+        elif action == "schedule_by":  # arg: (seconds from now or None, purpose)
+            now = time.monotonic()
+            self.schedule_by(None if arg[0] is None else now + arg[0], arg[1], now)
         elif action == "cancel":
             self.cancel(arg)
         elif action == "open_udp":

@@ -65,6 +65,22 @@ def test_rescheduled_tick_makes_the_earlier_one_stale(hub: SystemHandle) -> None
     assert details(hub.system, probe)["ticks"] == ("ping",)
 
 
+def test_schedule_by_keeps_a_tick_due_no_later_and_replaces_a_later_one(hub: SystemHandle) -> None:
+    probe = hub.system.createActor(Probe)
+    ask_for(hub.system, probe, Do("schedule_by", (0.3, "flush")), Done)
+    for _ in range(20):  # later deadlines: the pending tick stays, no timer is added
+        ask_for(hub.system, probe, Do("schedule_by", (0.6, "flush")), Done)
+    ask_for(hub.system, probe, Do("schedule_by", (0.05, "flush")), Done)  # earlier: replaces it
+    wait_for(lambda: details(hub.system, probe)["ticks"], what="the tick")
+    wait_for(lambda: details(hub.system, probe)["stale_ticks"] == 1, what="the replaced tick, stale")
+    ask_for(hub.system, probe, Do("schedule_by", (0.05, "flush")), Done)  # none pending: a new one
+    wait_for(lambda: len(details(hub.system, probe)["ticks"]) == 2, what="the second tick")
+    ask_for(hub.system, probe, Do("schedule_by", (0.05, "flush")), Done)
+    ask_for(hub.system, probe, Do("schedule_by", (None, "flush")), Done)  # None: cancelled
+    wait_for(lambda: details(hub.system, probe)["stale_ticks"] == 2, what="the cancelled tick, stale")
+    assert details(hub.system, probe)["ticks"] == ("flush", "flush")
+
+
 def test_watch_survives_other_messages_and_failing_handlers(hub: SystemHandle) -> None:
     probe = hub.system.createActor(Probe)
     port = ask_for(hub.system, probe, Do("open_udp"), Done).value
