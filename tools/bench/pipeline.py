@@ -61,7 +61,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="short steps, three rates, a small memory run: well under a minute")
     parser.add_argument("--rates", help="comma-separated frames/s, 'max' = --max-rate "
                         f"(default {_FULL_QUICK['rates'][0]}; quick {_FULL_QUICK['rates'][1]})")
-    parser.add_argument("--max-rate", type=float, default=100_000.0,
+    parser.add_argument("--max-rate", type=float, default=250_000.0,
                         help="what 'max' asks the simulator for (default %(default)s)")
     parser.add_argument("--seconds", type=float, help="measured seconds per step (default 5; quick 0.6)")
     parser.add_argument("--warmup", type=float, help="seconds at the rate before measuring (default 1.5; quick 0.3)")

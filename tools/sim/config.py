@@ -73,7 +73,7 @@ class SimConfig:
     burst_frames: int = 256
     """Most frames made per burst (one event loop pass) when the loop is behind: bounds how long
     the first frame of a burst waits for its write (about 256 x 10 us here) and keeps sockets
-    served between bursts. Bursts start as soon as a few frames are owed (``fanout.WAKE_FRAMES``)."""
+    served between bursts. A burst starts as soon as a frame is owed (``fanout.WAKE_FRAMES``)."""
     trade_share: float = 0.6
     """Share of market events that are trades; the rest are order book changes."""
     tape: int = 0

@@ -35,10 +35,13 @@ from upbit_actors.tools.sim.writers import Writer, writer
 __all__ = ["WAKE_FRAMES", "Fanout"]
 
 Schedule = Callable[[float, Callable[[], None]], Any]
-WAKE_FRAMES = 32
-"""A burst is due once this many frames are owed (or ``tick_interval`` passed): small bursts keep
-each frame's wait for its write short while the CPU has room; a busy loop makes up to
-``burst_frames`` per pass instead."""
+WAKE_FRAMES = 1
+"""A burst is due as soon as this many frames are owed: the market wakes at most every
+``pacer.MIN_DELAY`` (1 ms, the event loop's timer floor) and writes what came due, as Upbit sends
+each frame when its event happens; a busy loop makes up to ``burst_frames`` per pass instead.
+(It was 32 until 2026-12-05: at 1k frames/s the market then went out 32 frames at a time every
+~32 ms, traffic no reader of the real server sees; it raised every reader's latency and hid
+per-message costs.)"""
 
 TradeRoutes = list[tuple[Writer, str, list[SimConnection]]]
 """(writer, kind, connections) per format of the trade and ticker REALTIME streams of one code."""
