@@ -103,7 +103,7 @@ class BaseActor(ActorTypeDispatcher):
         self.drops = 0
         """Items dropped by the subclass's overflow policy; reported in ``ActorStatus.drops``."""
         self._generations: dict[str, int] = {}
-        self._due: dict[str, float] = {}
+        self._tick_deadlines: dict[str, float] = {}
         """Purpose -> deadline of its pending tick, when ``schedule_by`` set it."""
         self._failed_once = False
         self._stopped = False
@@ -173,7 +173,7 @@ class BaseActor(ActorTypeDispatcher):
 
         Returns the generation carried by the tick.
         """
-        self._due.pop(purpose, None)
+        self._tick_deadlines.pop(purpose, None)
         generation = self._generations.get(purpose, 0) + 1
         self._generations[purpose] = generation
         self.wakeupAfter(timedelta(seconds=seconds), Tick(purpose=purpose, generation=generation))
@@ -185,13 +185,13 @@ class BaseActor(ActorTypeDispatcher):
         message) a timer per call would pile up thousands of Thespian wakeups to deliver."""
         if deadline is None:
             self.cancel(purpose)
-        elif self._due.get(purpose, math.inf) > deadline:
+        elif self._tick_deadlines.get(purpose, math.inf) > deadline:
             self.schedule(max(0.0, deadline - now) + 0.001, purpose)
-            self._due[purpose] = deadline
+            self._tick_deadlines[purpose] = deadline
 
     def cancel(self, purpose: str) -> None:
         """Make the pending tick of ``purpose`` stale (it still arrives, and is ignored)."""
-        self._due.pop(purpose, None)
+        self._tick_deadlines.pop(purpose, None)
         if purpose in self._generations:
             self._generations[purpose] += 1
 
@@ -202,7 +202,7 @@ class BaseActor(ActorTypeDispatcher):
         elif self._generations.get(tick.purpose) != tick.generation:
             self.stale_ticks += 1
         else:
-            self._due.pop(tick.purpose, None)
+            self._tick_deadlines.pop(tick.purpose, None)
             self.on_tick(tick.purpose)
 
     def on_tick(self, purpose: str) -> None:

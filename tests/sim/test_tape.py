@@ -9,6 +9,7 @@ import orjson
 import pytest
 
 from tests.sim.test_fanout import T0, Clock, FakeWebSocket, connect, hub, run_for
+from upbit_actors.system.errors import SimulatorError
 from upbit_actors.tools.sim.tape import template
 
 STAMPS = {"DEFAULT": ("timestamp", "trade_timestamp", "sequential_id"), "SIMPLE": ("tms", "ttms", "sid")}
@@ -87,7 +88,7 @@ def test_a_template_keeps_every_byte_but_the_stamps() -> None:
         "type": "trade", "code": "KRW-X", "note": "50%", "timestamp": 1, "trade_timestamp": 2, "sequential_id": 3}
     simple = template(b'{"ty":"ticker","tms":9,"ttms":9}', 9, 9, 0)
     assert simple % {b"e": 1, b"t": 2, b"s": 3} == b'{"ty":"ticker","tms":1,"ttms":2}'
-    with pytest.raises(ValueError, match="re-stamp"):
+    with pytest.raises(SimulatorError, match="re-stamp"):
         template(b'{"type":"ticker","timestamp":1}', 1, 2, 0)
 
 

@@ -36,12 +36,9 @@ __all__ = ["WAKE_FRAMES", "Fanout"]
 
 Schedule = Callable[[float, Callable[[], None]], Any]
 WAKE_FRAMES = 1
-"""A burst is due as soon as this many frames are owed: the market wakes at most every
-``pacer.MIN_DELAY`` (1 ms, the event loop's timer floor) and writes what came due, as Upbit sends
-each frame when its event happens; a busy loop makes up to ``burst_frames`` per pass instead.
-(It was 32 until 2026-12-05: at 1k frames/s the market then went out 32 frames at a time every
-~32 ms, traffic no reader of the real server sees; it raised every reader's latency and hid
-per-message costs.)"""
+"""A burst is due once this many frames are owed: every ``pacer.MIN_DELAY`` (1 ms) at most, as
+Upbit sends each frame when its event happens (32 until 2026-12-05: at 1k/s, 32 frames every
+~32 ms, which no reader of Upbit sees); a busy loop makes up to ``burst_frames`` per pass."""
 
 TradeRoutes = list[tuple[Writer, str, list[SimConnection]]]
 """(writer, kind, connections) per format of the trade and ticker REALTIME streams of one code."""
@@ -207,9 +204,8 @@ class Fanout(Outbox):
 
     def _backed_up(self) -> bool:
         """Some connection has more than ``wait_above`` bytes waiting in its transport."""
-        limit = self.config.wait_above
-        return any(c.ws.transport.get_write_buffer_size() > limit for c in self.connections.values()
-                   if c.ws.transport is not None)
+        limit, conns = self.config.wait_above, self.connections.values()
+        return any(c.ws.transport and c.ws.transport.get_write_buffer_size() > limit for c in conns)
 
     def _burst_events(self, budget: int, stalled: bool) -> int:
         """Step the market until ``budget`` frames are made; each event is stamped when made.

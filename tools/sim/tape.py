@@ -27,6 +27,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from upbit_actors.system.errors import SimulatorError
 from upbit_actors.tools.sim.client import framed
 from upbit_actors.tools.sim.market import MarketModel
 
@@ -43,7 +44,7 @@ Entry = tuple[str, int, int, tuple[tuple[bytes, str, list[Any]], ...]]
 def template(payload: bytes, event_ts: int, trade_ts: int, sequential_id: int) -> bytes:
     """``payload`` as a bytes ``%`` template: its stamps (found by name and value, DEFAULT or
     SIMPLE) become slots ``e``, ``t``, ``s``; any other ``%`` is escaped. A ticker has no
-    ``sequential_id``; a payload without ``timestamp`` is refused (``ValueError``)."""
+    ``sequential_id``; a payload without both time stamps is refused (``SimulatorError``)."""
     out = payload.replace(b"%", b"%%")
     found = 0
     for (default, simple, slot), value in zip(_STAMPS, (event_ts, trade_ts, sequential_id)):
@@ -54,7 +55,7 @@ def template(payload: bytes, event_ts: int, trade_ts: int, sequential_id: int) -
                 found += 1
                 break
     if found < 2:
-        raise ValueError(f"no timestamp and trade_timestamp to re-stamp in {payload[:80]!r}")
+        raise SimulatorError(f"no timestamp and trade_timestamp to re-stamp in {payload[:80]!r}")
     return out
 
 
