@@ -12,7 +12,9 @@ system returns the first message from any actor, so filter the replies.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from typing import Any
 
 from thespian.actors import ActorSystem
 
@@ -45,13 +47,20 @@ def attach(admin_port: int, timeout: float = 2.0, *, host: str | None = None) ->
     return make_system(AttachOnlyBase, capabilities, build_log_defs(logging.WARNING))
 
 
-def detach(system: ActorSystem) -> None:
-    """Close this process's endpoint to an attached system; the system itself keeps running.
+def detach(system: ActorSystem, base: Any = None) -> None:
+    """Close this process's endpoint to a system (its transport listens on the bind host); the
+    system itself keeps running. Idempotent.
 
     Thespian has no public detach: this closes the local transport, which is the last step of
-    ``shutdown()`` minus the request to stop the admin. The handle is unusable afterwards.
+    ``shutdown()`` minus the request to stop the admin, and drops the base ``ActorSystem`` keeps
+    on its class (it would keep the socket open). The handle is unusable afterwards. ``base``:
+    the endpoint taken before a ``shutdown()``, which forgets it even when it left it open (the
+    admin could not be reached).
     """
-    base = getattr(system, "_systemBase", None)
+    base = base if base is not None else getattr(system, "_systemBase", None)
     if base is not None:
-        base.transport.close()
-        system._systemBase = None
+        with contextlib.suppress(Exception):  # a half-made or closed base has less to close
+            base.transport.close()
+        if getattr(type(system), "systemBase", None) is base:
+            delattr(type(system), "systemBase")
+    system._systemBase = None

@@ -30,7 +30,7 @@ from attrs import define, field, frozen
 from thespian.actors import ActorSystem
 
 from upbit_actors.system.runtime import convention, loopback, processes, scrub
-from upbit_actors.system.runtime.attach import attach
+from upbit_actors.system.runtime.attach import attach, detach
 from upbit_actors.system.runtime.bases import FreshAdminBase, connect_host, make_system
 from upbit_actors.system.runtime.errors import PortBusyError, RuntimeSystemError, StaleSystemError
 from upbit_actors.system.runtime.interrupts import interrupts_deferred
@@ -284,11 +284,10 @@ def stop_system(handle: SystemHandle, *, timeout: float = EXIT_TIMEOUT) -> StopR
         return handle.report
     with interrupts_deferred():  # a Ctrl-C now would leave the system running: it waits
         handle.track()
+        base = getattr(handle.system, "_systemBase", None)  # shutdown() forgets it
         # Something still listening is not enough: the logger inherits the admin's socket.
         admin_alive = probe_port(handle.admin_port, connect_host(), ADMIN_PROBE) is PortState.THESPIAN_ADMIN
-        if not admin_alive:
-            # The admin is dead (killed): Thespian's shutdown() would wait for it forever, and
-            # nothing will stop its processes but us.
+        if not admin_alive:  # killed: shutdown() would wait for it forever; only we stop the rest
             _log.warning("the admin on port %d is gone; sweeping its processes", handle.admin_port)
             timeout = 0.0
         else:
@@ -296,6 +295,7 @@ def stop_system(handle: SystemHandle, *, timeout: float = EXIT_TIMEOUT) -> StopR
                 handle.system.shutdown()
             except Exception:  # a dead admin must not keep us from sweeping its processes
                 _log.exception("shutdown request to the admin on port %d failed", handle.admin_port)
+        detach(handle.system, base)  # Thespian leaves it open when the admin is gone
         handle.report = _sweep(handle.admin_port, handle.session_id, handle.records, timeout)
     return handle.report
 

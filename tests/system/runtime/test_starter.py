@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -89,6 +90,25 @@ def test_orphans_of_a_killed_actor_are_swept(hub: SystemHandle) -> None:
     report = stop_system(hub, timeout=1.0)
     assert orphan_pid in report.terminated
     assert not psutil.pid_exists(orphan_pid) or psutil.Process(orphan_pid).status() == "zombie"
+
+
+def _listening_here() -> set[tuple[str, int]]:
+    return {tuple(c.laddr) for c in psutil.Process().net_connections("tcp") if c.status == psutil.CONN_LISTEN}
+
+
+@pytest.mark.parametrize("admin", ["alive", "killed"])
+def test_stop_closes_this_process_end_of_the_system(admin: str) -> None:
+    before = _listening_here()
+    handle = start_system()
+    try:
+        assert _listening_here() - before, "the system's client end listens in this process"
+        if admin == "killed":  # no shutdown() can reach it: the sweep alone stops the system
+            for pid in sorted(handle.track()):
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+    finally:
+        stop_system(handle)
+    assert _listening_here() <= before  # a process forked later inherits nothing of it
 
 
 def test_busy_port_is_refused() -> None:
