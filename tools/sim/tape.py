@@ -39,6 +39,8 @@ _STAMPS = ((b"timestamp", b"tms", b"%(e)d"), (b"trade_timestamp", b"ttms", b"%(t
 
 Entry = tuple[str, int, int, tuple[tuple[bytes, str, list[Any]], ...]]
 """(code, frames of cost, lag ms, ((template, kind, connections), ...)) of one recorded trade."""
+RoutesOf = Callable[[str], list[tuple[Any, str, list[Any]]]]
+"""code -> (writer, kind, connections) per format: the live path's routes (``Fanout._routes_of``)."""
 
 
 def template(payload: bytes, event_ts: int, trade_ts: int, sequential_id: int) -> bytes:
@@ -76,10 +78,8 @@ class Tape:
         """Forget the recording (the routes changed); the stamps stay monotonic per code."""
         self._entries, self._pos = [], 0
 
-    def record(self, market: MarketModel, routes_of: Callable[[str], list[tuple[Any, str, list[Any]]]],
-               clock: Callable[[], float]) -> None:
-        """Step ``market`` ``events`` times; keep each trade's frames for ``routes_of(code)``
-        (``(writer, kind, connections)`` per format, the live path's routes)."""
+    def record(self, market: MarketModel, routes_of: RoutesOf, clock: Callable[[], float]) -> None:
+        """Step ``market`` ``events`` times; keep each trade's frames for ``routes_of(code)``."""
         step, states, start_ms = market.step, market.states, market.start_ms
         entries: list[Entry] = []
         cost = 0
@@ -99,8 +99,7 @@ class Tape:
             entries[0] = (code, first + cost, lag, made)
         self._entries, self._pos, self.loops = entries, 0, 0
 
-    def play(self, budget: int, market: MarketModel, routes_of: Callable[[str], list[tuple[Any, str, list[Any]]]],
-             clock: Callable[[], float]) -> int:
+    def play(self, budget: int, market: MarketModel, routes_of: RoutesOf, clock: Callable[[], float]) -> int:
         """Append the next recorded frames, re-stamped now, to their connections' pending
         frames until ``budget`` frames are spent (recorded first if need be, see ``record``);
         returns the frames spent."""
